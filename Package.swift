@@ -1,0 +1,82 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// Module arrows point one way: chatd → ChatDaemon → {Room, Systemd} → {ChatProtocol, EventLoop}.
+// EventLoop and ChatProtocol import nothing of the project (CEventLoopShims is EventLoop's
+// private C header, not a module of its own design).
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "chatd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "chatd", targets: ["chatd"]),
+        .executable(name: "chatd-client", targets: ["chatd-client"]),
+        .executable(name: "chatd-bench", targets: ["chatd-bench"]),
+        .library(name: "ChatDaemon", targets: ["ChatDaemon"]),
+        .library(name: "EventLoop", targets: ["EventLoop"]),
+        .library(name: "ChatProtocol", targets: ["ChatProtocol"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.0.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
+    ],
+    targets: [
+        .target(name: "CEventLoopShims"),
+        .target(name: "EventLoop", dependencies: ["CEventLoopShims"], swiftSettings: strict),
+        .target(name: "ChatProtocol", swiftSettings: strict),
+        .target(
+            name: "Room",
+            dependencies: ["EventLoop", "ChatProtocol", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .systemLibrary(
+            name: "CSystemd", pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]),
+        .target(
+            name: "Systemd",
+            dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .target(
+            name: "ChatDaemon",
+            dependencies: [
+                "Room", "Systemd", "EventLoop", "ChatProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "chatd",
+            dependencies: ["ChatDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
+        .systemLibrary(name: "CEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        .executableTarget(
+            name: "chatd-client",
+            dependencies: [
+                "EventLoop", "ChatProtocol", "CEdit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "chatd-bench",
+            dependencies: [
+                "EventLoop", "ChatProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Benchmarks/chatd-bench",
+            swiftSettings: strict),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"], swiftSettings: strict),
+        .testTarget(name: "ChatProtocolTests", dependencies: ["ChatProtocol"], swiftSettings: strict),
+        .testTarget(name: "RoomTests", dependencies: ["Room", "EventLoop", "ChatProtocol"], swiftSettings: strict),
+        .testTarget(name: "SystemdTests", dependencies: ["Systemd"], swiftSettings: strict),
+        .testTarget(
+            name: "ChatDaemonTests",
+            dependencies: ["ChatDaemon", "EventLoop", "ChatProtocol"],
+            swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what building and testing chatd needs on a fresh Debian 12 machine that has only the
+# Swift toolchain. Idempotent: installs only what is missing. Called by `make setup`.
+set -euo pipefail
+PKGS=(pkg-config libsystemd-dev libedit-dev tmux python3 procps util-linux iproute2 lintian dpkg-dev fakeroot systemd)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=; [[ $EUID == 0 ]] || SUDO=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
