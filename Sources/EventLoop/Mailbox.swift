@@ -1,0 +1,36 @@
+import Synchronization
+
+/// A multi-producer, single-consumer queue into one event loop. Producers append under a mutex;
+/// only the append that finds the queue empty rings the loop's eventfd, so a burst of posts
+/// costs one wake-up, and the consumer takes the whole batch with one swap.
+public final class Mailbox<Message: Sendable>: Sendable {
+    @usableFromInline let queue = Mutex<ContiguousArray<Message>>([])
+    @usableFromInline let doorbell: @Sendable () -> Void
+
+    /// `doorbell` wakes the consuming loop (its eventfd); it is called outside the lock.
+    public init(doorbell: @escaping @Sendable () -> Void) {
+        self.doorbell = doorbell
+    }
+
+    @inlinable
+    public func post(_ message: Message) {
+        let wasEmpty = queue.withLock { q -> Bool in
+            q.append(message)
+            return q.count == 1
+        }
+        if wasEmpty { doorbell() }
+    }
+
+    /// Posts without ringing: for a loop posting to itself, which drains at the end of the tick.
+    @inlinable
+    public func postQuietly(_ message: Message) {
+        queue.withLock { $0.append(message) }
+    }
+
+    /// Moves every queued message into `batch` (which should be empty; its capacity is reused
+    /// by the producers next time round, so steady state allocates nothing).
+    @inlinable
+    public func take(into batch: inout ContiguousArray<Message>) {
+        queue.withLock { q in swap(&q, &batch) }
+    }
+}

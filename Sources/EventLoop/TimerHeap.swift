@@ -1,0 +1,55 @@
+/// A timer: fires `token`/`kind` at an absolute CLOCK_MONOTONIC `deadline` (nanoseconds).
+public struct Timer: Sendable, Equatable {
+    public var deadline: UInt64
+    public var token: UInt64
+    public var kind: UInt32
+
+    public init(deadline: UInt64, token: UInt64, kind: UInt32) {
+        self.deadline = deadline
+        self.token = token
+        self.kind = kind
+    }
+}
+
+/// A binary min-heap of timers behind one timerfd. Cancellation is lazy: the owner checks on
+/// expiry whether the timer still applies (generation in the token, deadline in its own state),
+/// which keeps insert O(log n) and cancel free — connections reschedule idle timers often.
+public struct TimerHeap: Sendable {
+    @usableFromInline var heap: [Timer] = []
+
+    public init() {}
+
+    @inlinable public var count: Int { heap.count }
+    @inlinable public var nextDeadline: UInt64? { heap.first?.deadline }
+
+    public mutating func schedule(_ t: Timer) {
+        heap.append(t)
+        var i = heap.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            if heap[parent].deadline <= heap[i].deadline { break }
+            heap.swapAt(parent, i)
+            i = parent
+        }
+    }
+
+    /// Removes and returns the earliest timer if it is due at `now`.
+    public mutating func popExpired(now: UInt64) -> Timer? {
+        guard let first = heap.first, first.deadline <= now else { return nil }
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < heap.count && heap[l].deadline < heap[m].deadline { m = l }
+                if r < heap.count && heap[r].deadline < heap[m].deadline { m = r }
+                if m == i { break }
+                heap.swapAt(i, m)
+                i = m
+            }
+        }
+        return first
+    }
+}

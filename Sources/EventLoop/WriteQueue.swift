@@ -1,0 +1,120 @@
+import CEventLoopShims
+import Glibc
+
+/// A loop-owned array of IOV_MAX iovecs, reused by every flush on that loop: building a writev
+/// batch allocates nothing (SwiftNIO's pooled iovec array).
+public final class IOVecPool {
+    public let capacity: Int
+    @usableFromInline let vectors: UnsafeMutablePointer<iovec>
+
+    public init(capacity: Int = Posix.iovMax) {
+        self.capacity = capacity
+        vectors = .allocate(capacity: capacity)
+    }
+
+    deinit { vectors.deallocate() }
+}
+
+/// How a flush ended.
+public enum FlushResult: Equatable, Sendable {
+    /// Everything queued was written.
+    case drained
+    /// The kernel's send buffer is full (EAGAIN or a short write); wait for EPOLLOUT.
+    case blocked
+    /// The per-call byte budget ran out with the socket still writable: re-post for fairness.
+    case budgetExhausted
+    /// The peer is gone (EPIPE, ECONNRESET, …).
+    case failed(Errno)
+}
+
+/// One connection's pending output: references to shared immutable frames plus the offset
+/// already written of the first one. Queueing a frame is a retain and an append into storage
+/// whose capacity is kept, so steady-state delivery allocates nothing.
+public struct WriteQueue {
+    @usableFromInline var frames: ContiguousArray<SharedBytes> = []
+    @usableFromInline var head = 0
+    @usableFromInline var headOffset = 0
+    /// Bytes queued and not yet written: what the slow-consumer limits are measured against.
+    public var pendingBytes: Int { _pending }
+    @usableFromInline var _pending = 0
+
+    public init() {}
+
+    @inlinable public var isEmpty: Bool { pendingBytes == 0 }
+    @inlinable public var frameCount: Int { frames.count &- head }
+
+    @inlinable
+    public mutating func enqueue(_ frame: SharedBytes) {
+        guard frame.count > 0 else { return }
+        frames.append(frame)
+        _pending &+= frame.count
+    }
+
+    /// Drops everything (connection closing) and returns the storage.
+    public mutating func removeAll() {
+        frames = []
+        head = 0
+        headOffset = 0
+        _pending = 0
+    }
+
+    /// Writes as much as the socket takes, up to `budget` bytes, with writev(2) batches of at
+    /// most IOV_MAX frames. Frames stay referenced until fully written, which keeps their
+    /// memory alive for the kernel call.
+    public mutating func flush(to fd: CInt, using pool: IOVecPool, budget: Int = .max) -> FlushResult {
+        var remainingBudget = budget
+        while pendingBytes > 0 {
+            if remainingBudget <= 0 { return .budgetExhausted }
+            var n = 0
+            var batchBytes = 0
+            var i = head
+            while i < frames.count && n < pool.capacity && batchBytes < remainingBudget {
+                let f = frames[i]
+                let skip = i == head ? headOffset : 0
+                pool.vectors[n] = iovec(
+                    iov_base: UnsafeMutableRawPointer(mutating: f.baseAddress + skip), iov_len: f.count &- skip)
+                batchBytes &+= f.count &- skip
+                n &+= 1
+                i &+= 1
+            }
+            let written: Int
+            do {
+                switch try Posix.writev(fd, pool.vectors, n) {
+                case .processed(let w): written = w
+                case .wouldBlock: return .blocked
+                }
+            } catch {
+                return .failed(error)
+            }
+            advance(by: written)
+            remainingBudget &-= written
+            if written < batchBytes { return .blocked }
+        }
+        return .drained
+    }
+
+    @usableFromInline
+    mutating func advance(by written: Int) {
+        var left = written
+        _pending &-= written
+        while left > 0 {
+            let rest = frames[head].count &- headOffset
+            if left >= rest {
+                left &-= rest
+                head &+= 1
+                headOffset = 0
+            } else {
+                headOffset &+= left
+                left = 0
+            }
+        }
+        if head == frames.count {
+            frames.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head >= 256 && head &* 2 >= frames.count {
+            // A consumer that never catches up would otherwise keep written frames referenced.
+            frames.removeFirst(head)
+            head = 0
+        }
+    }
+}
