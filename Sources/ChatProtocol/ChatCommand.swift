@@ -1,0 +1,99 @@
+/// Parses slash commands inside message text. Command names are ASCII and matched
+/// case-insensitively; arguments are separated by runs of ASCII whitespace; free text
+/// (`/msg`, `/me`) is kept verbatim after the separator run that precedes it.
+public enum ChatCommand {
+    /// `text` is a complete message payload. Anything not starting with "/" is
+    /// `.message(text)` unchanged.
+    public static func parse(_ text: String) -> ChatInput {
+        let utf8 = text.utf8
+        guard utf8.first == ASCII.slash else { return .message(text) }
+        let nameStart = utf8.index(after: utf8.startIndex)
+        // Indices are computed on the UTF-8 view and only ever land next to ASCII bytes,
+        // so slicing the String with them never splits a scalar.
+        if nameStart < utf8.endIndex, utf8[nameStart] == ASCII.slash {
+            return .message(String(text[nameStart...]))
+        }
+        let nameEnd = endOfToken(utf8, from: nameStart)
+        let argumentStart = endOfWhitespace(utf8, from: nameEnd)
+        if nameStart == nameEnd {
+            return .invalid("empty command (try /help; send //text for a message starting with /)")
+        }
+        let rest = ArgumentCursor(text: text, position: argumentStart)
+
+        switch asciiLowercased(utf8[nameStart..<nameEnd]) {
+        case "join":
+            guard let room = rest.singleToken() else { return .invalid("usage: /join ROOM") }
+            switch Names.validateRoom(room) {
+            case .success(let normalized): return .join(room: normalized)
+            case .failure(let error): return .invalid("invalid room name: \(error.reason(for: .room))")
+            }
+        case "leave": return rest.isEmpty ? .leave : .invalid("usage: /leave")
+        case "rooms": return rest.isEmpty ? .rooms : .invalid("usage: /rooms")
+        case "who": return rest.isEmpty ? .who : .invalid("usage: /who")
+        case "help": return rest.isEmpty ? .help : .invalid("usage: /help")
+        case "quit": return rest.isEmpty ? .quit : .invalid("usage: /quit")
+        case "nick":
+            guard let name = rest.singleToken() else { return .invalid("usage: /nick NAME") }
+            return .nick(name)
+        case "msg":
+            guard let (name, text) = rest.tokenAndText() else { return .invalid("usage: /msg NAME TEXT") }
+            return .privateMessage(to: name, text: text)
+        case "me":
+            guard let action = rest.remainder() else { return .invalid("usage: /me TEXT") }
+            return .me(action)
+        default:
+            return .invalid("unknown command /\(displayName(text[nameStart..<nameEnd])) (try /help)")
+        }
+    }
+
+    /// First byte '/': lets the daemon's hot path skip building a String for plain text.
+    @inlinable
+    public static func isCommand(_ payload: UnsafeRawBufferPointer) -> Bool {
+        payload.count > 0 && payload[0] == ASCII.slash
+    }
+
+    public static let helpText: [String] = [
+        "/join ROOM       switch to ROOM (created on first join; '#ROOM' works too)",
+        "/leave           leave the current room and go back to the lobby",
+        "/rooms           list rooms",
+        "/who             list the members of the current room",
+        "/nick NAME       change your name",
+        "/msg NAME TEXT   send TEXT privately to NAME",
+        "/me TEXT         send TEXT as an action (* you TEXT)",
+        "/help            show this help",
+        "/quit            disconnect",
+        "//TEXT           send a message that starts with /",
+    ]
+
+    // MARK: - Scanning
+
+    static func endOfToken(_ utf8: String.UTF8View, from start: String.Index) -> String.Index {
+        var index = start
+        while index < utf8.endIndex, !ASCII.isWhitespace(utf8[index]) { utf8.formIndex(after: &index) }
+        return index
+    }
+
+    static func endOfWhitespace(_ utf8: String.UTF8View, from start: String.Index) -> String.Index {
+        var index = start
+        while index < utf8.endIndex, ASCII.isWhitespace(utf8[index]) { utf8.formIndex(after: &index) }
+        return index
+    }
+
+    /// Command names are ASCII; non-ASCII bytes pass through and simply match nothing.
+    static func asciiLowercased(_ bytes: Substring.UTF8View) -> String {
+        String(decoding: bytes.lazy.map { $0 &- 0x41 < 26 ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+
+    /// The unknown command echoed back, cut so a 64 KiB "command" does not come back whole.
+    static func displayName(_ name: Substring) -> String {
+        let limit = 32
+        var shown = ""
+        var count = 0
+        for character in name {
+            if count == limit { return shown + "…" }
+            shown.append(character)
+            count &+= 1
+        }
+        return shown
+    }
+}

@@ -1,0 +1,15 @@
+/// One message payload from a client, classified (DESIGN.md §2 slash commands).
+public enum ChatInput: Equatable, Sendable {
+    /// Plain text to relay; "//text" arrives here as "/text".
+    case message(String)
+    /// Validated room name, without a leading '#'.
+    case join(room: String)
+    case leave, rooms, who, help, quit
+    /// Present but not validated: the daemon checks it with `Names` so that it can also
+    /// report "name taken".
+    case nick(String)
+    case privateMessage(to: String, text: String)
+    case me(String)
+    /// The text of the `* error: …` reply.
+    case invalid(String)
+}

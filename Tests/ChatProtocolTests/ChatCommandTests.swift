@@ -1,0 +1,112 @@
+import ChatProtocol
+import Testing
+
+@Suite("Slash commands")
+struct ChatCommandTests {
+    static func parse(_ text: String) -> ChatInput { ChatCommand.parse(text) }
+
+    @Test("plain text is a message, unchanged", arguments: ["hello", "", " /join x", "a/b", "\t/quit", "😀 /me"])
+    func plainText(text: String) {
+        #expect(Self.parse(text) == .message(text))
+    }
+
+    @Test("// escapes a leading slash")
+    func doubleSlash() {
+        #expect(Self.parse("//text") == .message("/text"))
+        #expect(Self.parse("//") == .message("/"))
+        #expect(Self.parse("///") == .message("//"))
+        #expect(Self.parse("//join x") == .message("/join x"))
+    }
+
+    @Test(
+        "every command",
+        arguments: [
+            ("/join rust", ChatInput.join(room: "rust")),
+            ("/join #rust", .join(room: "rust")),
+            ("/join  \trust \n", .join(room: "rust")),
+            ("/leave", .leave), ("/rooms", .rooms), ("/who", .who), ("/help", .help), ("/quit", .quit),
+            ("/quit\n", .quit), ("/who \r\n", .who),
+            ("/nick bob", .nick("bob")),
+            ("/nick *bob", .nick("*bob")),  // validated by the daemon, not here
+            ("/msg bob hi", .privateMessage(to: "bob", text: "hi")),
+            ("/msg bob   hello   world  ", .privateMessage(to: "bob", text: "hello   world  ")),
+            ("/msg\tbob\thi\tthere", .privateMessage(to: "bob", text: "hi\tthere")),
+            ("/me waves", .me("waves")),
+            ("/me   waves  slowly ", .me("waves  slowly ")),
+            ("/me \u{301}x", .me("\u{301}x")),
+        ])
+    func commands(text: String, expected: ChatInput) {
+        #expect(Self.parse(text) == expected)
+    }
+
+    @Test("command names are case-insensitive", arguments: ["/JOIN x", "/Join x", "/jOiN x"])
+    func caseInsensitive(text: String) {
+        #expect(Self.parse(text) == .join(room: "x"))
+        #expect(Self.parse("/LEAVE") == .leave)
+        #expect(Self.parse("/MSG Bob Hi") == .privateMessage(to: "Bob", text: "Hi"))
+    }
+
+    @Test("arguments keep their case")
+    func argumentCase() {
+        #expect(Self.parse("/join #Rust") == .join(room: "Rust"))
+        #expect(Self.parse("/nick Bob") == .nick("Bob"))
+    }
+
+    @Test(
+        "usage errors",
+        arguments: [
+            ("/join", "usage: /join ROOM"), ("/join   ", "usage: /join ROOM"), ("/join a b", "usage: /join ROOM"),
+            ("/leave now", "usage: /leave"), ("/rooms all", "usage: /rooms"), ("/who x", "usage: /who"),
+            ("/help me", "usage: /help"), ("/quit bye", "usage: /quit"),
+            ("/nick", "usage: /nick NAME"), ("/nick a b", "usage: /nick NAME"),
+            ("/msg", "usage: /msg NAME TEXT"), ("/msg bob", "usage: /msg NAME TEXT"),
+            ("/msg bob   ", "usage: /msg NAME TEXT"),
+            ("/me", "usage: /me TEXT"), ("/me   ", "usage: /me TEXT"), ("/me\n", "usage: /me TEXT"),
+        ])
+    func usage(text: String, message: String) {
+        #expect(Self.parse(text) == .invalid(message))
+    }
+
+    @Test("invalid room names are reported")
+    func invalidRoom() {
+        #expect(Self.parse("/join *x") == .invalid("invalid room name: must not start with '*'"))
+        #expect(Self.parse("/join #") == .invalid("invalid room name: must be 1–32 bytes, got 0"))
+        #expect(
+            Self.parse("/join " + String(repeating: "r", count: 33))
+                == .invalid("invalid room name: must be 1–32 bytes, got 33"))
+    }
+
+    @Test("unknown commands")
+    func unknown() {
+        #expect(Self.parse("/x") == .invalid("unknown command /x (try /help)"))
+        #expect(Self.parse("/Dance now") == .invalid("unknown command /Dance (try /help)"))
+        #expect(Self.parse("/joinx") == .invalid("unknown command /joinx (try /help)"))
+        #expect(Self.parse("/join\u{A0}x") == .invalid("unknown command /join\u{A0}x (try /help)"))
+        let long = "/" + String(repeating: "z", count: 1000)
+        #expect(Self.parse(long) == .invalid("unknown command /\(String(repeating: "z", count: 32))… (try /help)"))
+    }
+
+    @Test("an empty command name", arguments: ["/", "/ join", "/\t"])
+    func emptyName(text: String) {
+        guard case .invalid(let message) = Self.parse(text) else {
+            Issue.record("not invalid")
+            return
+        }
+        #expect(message.hasPrefix("empty command"))
+    }
+
+    @Test("isCommand looks at the first byte only")
+    func isCommand() {
+        #expect(withBytes(bytes("/join x"), ChatCommand.isCommand))
+        #expect(withBytes(bytes("//x"), ChatCommand.isCommand))
+        #expect(!withBytes(bytes("hi /join"), ChatCommand.isCommand))
+        #expect(!withBytes([], ChatCommand.isCommand))
+    }
+
+    @Test("help has a line for every command")
+    func help() {
+        for command in ["/join ", "/leave ", "/rooms ", "/who ", "/nick ", "/msg ", "/me ", "/help ", "/quit ", "//TEXT "] {
+            #expect(ChatCommand.helpText.contains { $0.hasPrefix(command) }, "\(command)")
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import ChatProtocol
+import Testing
+
+/// Runs the libFuzzer entry points over seeded inputs: a violated invariant traps the
+/// test process, so these fail loudly rather than quietly.
+@Suite("Fuzzing entry points")
+struct ProtocolFuzzingTests {
+    static func streamInput(_ generator: inout SeededGenerator) -> [UInt8] {
+        var input = [UInt8.random(in: 0...255, using: &generator), UInt8.random(in: 0...255, using: &generator)]
+        for _ in 0..<Int.random(in: 0...6, using: &generator) {
+            let length = Int.random(in: 0...80, using: &generator)
+            let payload = (0..<length).map { _ in
+                Bool.random(using: &generator) ? UInt8.random(in: 0x20...0x7E, using: &generator) : UInt8.random(in: 0...255, using: &generator)
+            }
+            var frame = FrameEncoder.frame(payload)
+            switch Int.random(in: 0..<10, using: &generator) {
+            case 0: frame[Int.random(in: 0..<frame.count, using: &generator)] = .random(in: 0...255, using: &generator)
+            case 1: frame.removeLast(Int.random(in: 0...frame.count, using: &generator))
+            case 2: frame.replaceSubrange(0..<10, with: bytes(" \(length)".padding(toLength: 10)))
+            default: break
+            }
+            input += frame
+        }
+        return input
+    }
+
+    @Test("decoder invariants hold on seeded streams")
+    func decoder() {
+        var generator = SeededGenerator(seed: 1)
+        for _ in 0..<2000 {
+            withBytes(Self.streamInput(&generator), ProtocolFuzzing.fuzzDecoder)
+        }
+        for input in [[], [0], [6, 1], [6, 9] + FrameEncoder.frame("hello") + bytes("GET /")] as [[UInt8]] {
+            withBytes(input, ProtocolFuzzing.fuzzDecoder)
+        }
+    }
+
+    @Test("command invariants hold on seeded inputs")
+    func commands() {
+        var generator = SeededGenerator(seed: 2)
+        let words = ["/", "//", "/join", "/JOIN", "/msg", "/me", "/nick", "/leave", "/quit", "/x", " ", "\t", "\n",
+                     "#", "rust", "bob", "*", "é", "👋", "\u{301}", "\u{A0}"]
+        for _ in 0..<5000 {
+            let text = (0..<Int.random(in: 0...6, using: &generator)).map { _ in words.randomElement(using: &generator)! }.joined()
+            withBytes(bytes(text), ProtocolFuzzing.fuzzCommand)
+        }
+        withBytes([0x2F, 0xFF, 0x20, 0xC0], ProtocolFuzzing.fuzzCommand)
+    }
+
+    @Test("name invariants hold on seeded inputs")
+    func names() {
+        var generator = SeededGenerator(seed: 3)
+        let pieces: [[UInt8]] = [bytes("a"), bytes("Z"), bytes("é"), bytes("😀"), bytes("#"), bytes("*"), bytes(" "),
+                                 bytes("\u{200D}"), bytes("\u{FE0F}"), bytes("İ"), [0xFF], [0xC0, 0x80], [0x00]]
+        for _ in 0..<5000 {
+            let input = (0..<Int.random(in: 0...12, using: &generator)).flatMap { _ in pieces.randomElement(using: &generator)! }
+            withBytes(input, ProtocolFuzzing.fuzzNames)
+        }
+    }
+}
+
+extension String {
+    fileprivate func padding(toLength length: Int) -> String {
+        self + String(repeating: " ", count: Swift.max(0, length - utf8.count))
+    }
+}
