@@ -1,0 +1,195 @@
+import EventLoop
+import Glibc
+import Logging
+import Room
+import Synchronization
+import Systemd
+
+/// The daemon assembled: listeners, one event loop thread per core, the shared hub, and a
+/// control loop on the caller's thread for signals, systemd notifications, STATUS= and the
+/// watchdog. A library type so tests run a real daemon in-process on port 0.
+public final class ChatServer: @unchecked Sendable {
+    // @unchecked Sendable: mutable state is confined to the control thread (`run`) and to
+    // `start()`, which happens before `run`; `requestShutdown`/`requestReload` only touch the
+    // atomic flags and the control loop's doorbell.
+
+    public internal(set) var config: ChatConfig
+    let loader: ConfigLoader?
+    var logger: Logger
+    let handleSignals: Bool
+    let notifier = SystemdNotifier()
+
+    var loops: [EventLoop] = []
+    var workers: [LoopWorker] = []
+    var threads: [LoopThread] = []
+    var hub: ChatHub!
+    public private(set) var boundAddresses: [SocketAddress] = []
+    var socketActivated = false
+    let control: EventLoop
+    let shutdownRequested = Atomic<Bool>(false)
+    let reloadRequested = Atomic<Bool>(false)
+
+    public init(config: ChatConfig, loader: ConfigLoader?, logger: Logger, handleSignals: Bool = true) throws {
+        self.config = config
+        self.loader = loader
+        self.logger = logger
+        self.handleSignals = handleSignals
+        control = try EventLoop(index: -1)
+    }
+
+    /// The ports the daemon listens on (after binding port 0 these are the real ones).
+    public var listeningPorts: [Int] { boundAddresses.map(\.port) }
+
+    /// Binds (or takes from systemd) the listeners and starts the loop threads. When this
+    /// returns the daemon accepts connections.
+    public func start() throws {
+        let fdLimit = Posix.raiseFileLimit()
+        let n = config.resolvedThreads
+        loops = try (0..<n).map { i throws(Errno) in try EventLoop(index: i) }
+        let limits = ChatLimits(config)
+        hub = ChatHub(loopCount: n, limits: limits, doorbells: loops.map { l in { @Sendable in l.wakeUp() } })
+        workers = loops.map { LoopWorker(loop: $0, hub: hub, limits: limits, logger: logger) }
+
+        let activated = SocketActivation.takeListeners(logger: logger)
+        if !activated.isEmpty {
+            socketActivated = true
+            for s in activated {
+                for w in workers { try w.addListener(s.fd, owned: false) }
+                if let a = Socket.localAddress(s.fd) { boundAddresses.append(a) }
+                logger.info("listening (socket activation)", metadata: ["chat.listener": "\(s.name)"])
+            }
+        } else {
+            try bindListeners()
+        }
+        for w in workers {
+            // The worker moves to its thread here and is used only there from now on.
+            let handoff = UnsafeTransfer(w)
+            threads.append(LoopThread.spawn(name: "chatd-loop-\(w.loop.index)") { handoff.value.loop.run(handoff.value) })
+        }
+        logger.info(
+            "chatd \(ChatDaemonVersion.string) started",
+            metadata: [
+                "chat.threads": "\(n)", "chat.listen": "\(boundAddresses.map(\.description).joined(separator: " "))",
+                "chat.fd_limit": "\(fdLimit)",
+            ])
+    }
+
+    /// One SO_REUSEPORT listener per loop and address: the kernel spreads connections over the
+    /// loops with no shared accept queue. Port 0 is resolved by the first bind and reused.
+    private func bindListeners() throws {
+        for listen in config.listen {
+            var port = listen.port
+            for w in workers {
+                let address = try SocketAddress(host: listen.host, port: port)
+                let fd: CInt
+                do {
+                    fd = try Socket.listen(address, reusePort: true)
+                } catch {
+                    throw ChatServerError("cannot listen on \(listen): \(error)")
+                }
+                try w.addListener(fd, owned: true)
+                if port == 0, let bound = Socket.localAddress(fd) { port = bound.port }
+                if w.loop.index == 0, let bound = Socket.localAddress(fd) { boundAddresses.append(bound) }
+            }
+        }
+    }
+
+    /// Runs the control loop on the calling thread until shutdown completes; returns the exit
+    /// status (0 after a clean shutdown).
+    public func run() -> Int32 {
+        let controller = ControlLoop(server: self)
+        do {
+            try controller.setUp()
+        } catch {
+            logger.critical("control loop failed", metadata: ["chat.reason": "\(error)"])
+            return 1
+        }
+        notifier.ready(status: statusLine(messagesPerSecond: 0, deliveriesPerSecond: 0))
+        control.run(controller)
+        for t in threads { t.join() }
+        logger.info("chatd stopped")
+        return 0
+    }
+
+    /// Thread-safe: begin a graceful shutdown, as SIGTERM does.
+    public func requestShutdown() {
+        shutdownRequested.store(true, ordering: .releasing)
+        control.wakeUp()
+    }
+
+    /// Thread-safe: re-read the configuration, as SIGHUP does.
+    public func requestReload() {
+        reloadRequested.store(true, ordering: .releasing)
+        control.wakeUp()
+    }
+
+    // MARK: stats
+
+    public struct Stats: Sendable {
+        public var connections: Int
+        public var rooms: Int
+        public var users: Int
+        public var messagesIn: Int
+        public var deliveries: Int
+        public var slowConsumerDisconnects: Int
+    }
+
+    public var stats: Stats {
+        var s = Stats(connections: 0, rooms: hub?.rooms.count ?? 0, users: hub?.nicknames.count ?? 0,
+                      messagesIn: 0, deliveries: 0, slowConsumerDisconnects: 0)
+        for w in workers {
+            s.connections += w.stats.connections.load(ordering: .relaxed)
+            s.messagesIn += w.stats.messagesIn.load(ordering: .relaxed)
+            s.deliveries += w.stats.deliveries.load(ordering: .relaxed)
+            s.slowConsumerDisconnects += w.stats.slowConsumerDisconnects.load(ordering: .relaxed)
+        }
+        return s
+    }
+
+    func statusLine(messagesPerSecond: Int, deliveriesPerSecond: Int) -> String {
+        let s = stats
+        return "\(grouped(s.connections)) clients in \(grouped(s.rooms)) rooms, "
+            + "\(grouped(messagesPerSecond)) msg/s in, \(grouped(deliveriesPerSecond)) deliveries/s out"
+    }
+}
+
+public struct ChatServerError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ d: String) { description = d }
+}
+
+/// "1,204": STATUS= is read by people.
+func grouped(_ n: Int) -> String {
+    let digits = Array(String(n))
+    var out = ""
+    for (i, d) in digits.enumerated() {
+        if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+        out.append(d)
+    }
+    return out
+}
+
+extension ChatLimits {
+    init(_ c: ChatConfig) {
+        self.init()
+        maxMessageBytes = c.maxMessageBytes
+        handshakeTimeout = Monotonic.nanoseconds(seconds: c.handshakeTimeout)
+        idleTimeout = Monotonic.nanoseconds(seconds: c.idleTimeout)
+        queueSoftBytes = c.queueSoftBytes
+        queueSoftTimeout = Monotonic.nanoseconds(seconds: c.queueSoftSeconds)
+        queueHardBytes = c.queueHardBytes
+        msgRate = c.msgRate
+        msgBurst = c.msgBurst
+        maxConnsPerIP = c.maxConnsPerIP
+        maxConns = c.maxConns
+        history = c.history
+        shutdownTimeout = Monotonic.nanoseconds(seconds: c.shutdownTimeout)
+        motd = c.motd
+    }
+}
+
+/// Hands a non-Sendable value to exactly one other thread, which owns it from then on.
+struct UnsafeTransfer<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

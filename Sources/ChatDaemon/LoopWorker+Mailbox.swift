@@ -1,0 +1,55 @@
+import EventLoop
+import Logging
+import Room
+
+/// Messages from the hub: room deliveries (already in the room's order), joins, direct
+/// frames, reconfiguration and shutdown.
+extension LoopWorker {
+    func drainMailbox() {
+        hub.mailboxes[loop.index].take(into: &batch)
+        guard !batch.isEmpty else { return }
+        for message in batch {
+            switch message {
+            case .deliver(let roomID, let frame, let except):
+                guard let list = members[roomID] else { continue }
+                for conn in list where conn.id != except {
+                    enqueue(frame, to: conn)
+                }
+            case .joined(let id, let room, let sequence, let replay):
+                guard let conn = connection(for: id), conn.closeReason == nil,
+                      conn.joinSequence == sequence, conn.room === room, conn.memberIndex < 0
+                else { continue }
+                addLocalMember(conn, roomID: room.id)
+                for frame in replay { reply(conn, frame) }
+            case .direct(let id, let frame):
+                if let conn = connection(for: id) { enqueue(frame, to: conn) }
+            case .reconfigure(let newLimits):
+                limits = newLimits
+            case .shutdown(let deadline):
+                beginShutdown(deadline: deadline)
+            }
+        }
+        // Keep the capacity: the producers will fill this storage again after the next swap.
+        batch.removeAll(keepingCapacity: true)
+    }
+
+    func beginShutdown(deadline: UInt64) {
+        guard !shuttingDown else { return }
+        shutdownDeadline = deadline
+        for l in listeners {
+            loop.epoll.remove(l.fd)
+            if l.owned { Posix.close(l.fd) }
+        }
+        listeners.removeAll()
+        for case let conn? in slots where conn.closeReason == nil {
+            closeGracefully(conn, notice: "server shutting down", reason: "server shutting down")
+        }
+        loop.schedule(Timer(deadline: deadline, token: 0, kind: TimerKind.shutdownDeadline.rawValue))
+    }
+
+    /// The flush deadline passed: whatever is still queued is abandoned.
+    func finishShutdown() {
+        for case let conn? in slots { destroy(conn) }
+        loop.stop()
+    }
+}

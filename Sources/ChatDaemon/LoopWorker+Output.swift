@@ -1,0 +1,143 @@
+import EventLoop
+import Glibc
+import Logging
+import Room
+
+/// The write side and the end of a connection's life: queue shared frames, enforce the
+/// slow-consumer limits, flush each dirty connection once per tick, and close in a fixed order
+/// (chat state → timers lapse lazily → slot → fd).
+extension LoopWorker {
+    /// Queues a frame to `conn` (a delivery). Over the soft limit the policy decides.
+    @inline(__always)
+    func enqueue(_ frame: SharedBytes, to conn: Connection) {
+        guard conn.closeReason == nil else { return }
+        conn.outbound.enqueue(frame)
+        deliveries &+= 1
+        markDirty(conn)
+        if conn.outbound.pendingBytes > limits.queueSoftBytes { checkOutputLimits(conn) }
+    }
+
+    /// A reply to the client itself: same path, not counted as a delivery.
+    func reply(_ conn: Connection, _ frame: SharedBytes) {
+        guard conn.closeReason == nil else { return }
+        conn.outbound.enqueue(frame)
+        markDirty(conn)
+        if conn.outbound.pendingBytes > limits.queueSoftBytes { checkOutputLimits(conn) }
+    }
+
+    @inline(__always)
+    func markDirty(_ conn: Connection) {
+        if !conn.inFlushList {
+            conn.inFlushList = true
+            flushList.append(conn)
+        }
+    }
+
+    func checkOutputLimits(_ conn: Connection) {
+        switch OutputPolicy.check(pending: conn.outbound.pendingBytes, softSince: &conn.softSince, now: loop.now, limits: limits) {
+        case .ok: break
+        case .overSoftLimit(let deadline): schedule(conn, .softLimit, at: deadline)
+        case .disconnect(let reason):
+            slowConsumers &+= 1
+            logger.warning("disconnecting slow consumer", metadata: meta(conn, reason: reason))
+            // One last error frame in case the client can still take it, then close without
+            // waiting: a consumer this far behind will not drain the rest.
+            conn.outbound.enqueue(ChatFrames.error("disconnected: \(reason)"))
+            _ = conn.outbound.flush(to: conn.fd, using: iovecs, budget: 64 * 1024)
+            condemn(conn, reason: reason, notice: "\(conn.name) disconnected (slow consumer)")
+            conn.outbound.removeAll()
+            if !conn.halfClosed { closeList.append(conn) }
+        }
+    }
+
+    /// Flushes every connection that got output this tick. Returns true if some connection
+    /// still has data and budget ran out (it stays in the list for the next tick).
+    func flushAll() -> Bool {
+        guard !flushList.isEmpty else { return false }
+        var again = false
+        let list = flushList
+        flushList.removeAll(keepingCapacity: true)
+        for conn in list {
+            conn.inFlushList = false
+            guard slots[conn.id.slot] === conn, conn.writable, !conn.outbound.isEmpty else { continue }
+            switch conn.outbound.flush(to: conn.fd, using: iovecs, budget: Self.writeBudget) {
+            case .drained:
+                conn.softSince = 0
+                if conn.phase == .closing { finishGracefulClose(conn) }
+            case .blocked:
+                conn.writable = false  // the next EPOLLOUT edge brings it back
+            case .budgetExhausted:
+                markDirty(conn)
+                again = true
+            case .failed(let e):
+                drop(conn, reason: "write failed: \(e)")
+            }
+        }
+        return again
+    }
+
+    /// Ends the chat side of a connection once: leaves its room with `notice`, frees its name
+    /// and its admission slot. The socket may live on briefly to flush a goodbye.
+    func condemn(_ conn: Connection, reason: String, notice: String?) {
+        guard conn.closeReason == nil else { return }
+        conn.closeReason = reason
+        if let room = conn.room {
+            removeLocalMember(conn)
+            hub.leave(conn.id, room: room, notice: shuttingDown ? nil : notice, currentLoop: loop.index)
+        }
+        if conn.phase == .active { hub.nicknames.release(conn.name, for: conn.id) }
+        if conn.admitted { hub.release(address: conn.address) }
+        conn.phase = .closing
+        conn.inbound = nil
+        logger.info("connection closed", metadata: meta(conn, reason: reason))
+    }
+
+    /// Sends a last `*` frame (an error or a notice), then closes after it is flushed: the
+    /// write side is shut down and the read side drained until the peer's FIN (or a short
+    /// linger timeout), so the kernel does not answer unread input with an RST that could
+    /// destroy the frame in flight (the lingering close nginx and Apache do).
+    func closeGracefully(_ conn: Connection, error: String? = nil, notice: String? = nil, reason: String) {
+        guard conn.closeReason == nil else { return }
+        if let error { conn.outbound.enqueue(ChatFrames.error(error)) }
+        if let notice { conn.outbound.enqueue(ChatFrames.notice(notice)) }
+        condemn(conn, reason: reason, notice: conn.name.isEmpty ? nil : "\(conn.name) disconnected")
+        markDirty(conn)
+        if conn.outbound.isEmpty { finishGracefulClose(conn) }
+    }
+
+    func finishGracefulClose(_ conn: Connection) {
+        guard !conn.halfClosed else { return }
+        conn.halfClosed = true
+        Posix.shutdown(conn.fd, CInt(SHUT_WR))
+        let deadline = shuttingDown ? min(shutdownDeadline, loop.now &+ Self.lingerTimeout) : loop.now &+ Self.lingerTimeout
+        schedule(conn, .linger, at: deadline)
+        // Input may already be waiting (or the FIN): no new edge would report it.
+        if conn.readable { readFromSocket(conn) }
+    }
+
+    /// The peer is gone (EOF, reset, write error): close now.
+    func drop(_ conn: Connection, reason: String) {
+        condemn(conn, reason: reason, notice: conn.name.isEmpty ? nil : "\(conn.name) disconnected")
+        destroy(conn)
+    }
+
+    func processCloses() {
+        guard !closeList.isEmpty else { return }
+        let list = closeList
+        closeList.removeAll(keepingCapacity: true)
+        for conn in list { destroy(conn) }
+    }
+
+    /// Frees the slot and closes the fd. Closing removes the fd from epoll (epoll(7)); events
+    /// already fetched for it are rejected by the slot generation check.
+    func destroy(_ conn: Connection) {
+        guard slots[conn.id.slot] === conn else { return }
+        if conn.closeReason == nil { condemn(conn, reason: "closed", notice: nil) }
+        slots[conn.id.slot] = nil
+        freeSlots.append(conn.id.slot)
+        liveConnections -= 1
+        conn.outbound.removeAll()
+        Posix.close(conn.fd)
+        if acceptPaused { resumeAccepting() }
+    }
+}

@@ -1,0 +1,274 @@
+import ChatProtocol
+import EventLoop
+import Glibc
+import Logging
+import Room
+import Synchronization
+
+/// Serves the connections of one event loop: accepts, reads and decodes frames, runs the chat
+/// session logic, drains the loop's mailbox and flushes every dirty connection once per tick.
+/// Everything here runs on the loop's thread; the only shared state is behind `ChatHub`.
+final class LoopWorker: EventLoopHandler {
+    enum TimerKind: UInt32 {
+        case handshake = 1, idle, softLimit, resumeReading, linger, acceptRetry, shutdownDeadline
+    }
+
+    static let listenerTokenBase: UInt64 = 1 << 62
+    /// Bytes read from one connection per tick before it is re-posted to the next tick, so one
+    /// flooding client cannot starve the others (the fairness cap).
+    static let readBudget = 256 * 1024
+    /// Bytes written to one connection per tick (Redis's NET_MAX_WRITES_PER_EVENT idea).
+    static let writeBudget = 1 << 20
+    static let acceptBatch = 128
+    static let lingerTimeout: UInt64 = 2_000_000_000
+
+    let loop: EventLoop
+    let hub: ChatHub
+    var limits: ChatLimits
+    var logger: Logger
+    let stats = LoopStats()
+
+    var slots: [Connection?] = []
+    var generations: [UInt32] = []
+    var freeSlots: [Int] = []
+    var liveConnections = 0
+
+    struct Listener {
+        let fd: CInt
+        /// Socket-activated fds are shared by all loops and owned by the server, not by us.
+        let owned: Bool
+    }
+    var listeners: [Listener] = []
+    var acceptPaused = false
+
+    /// Local members of each room (by room id) on this loop.
+    var members: [Int: [Connection]] = [:]
+
+    let readBuffer: UnsafeMutableRawBufferPointer
+    let iovecs = IOVecPool()
+    var flushList: [Connection] = []
+    var readQueue: [Connection] = []
+    var closeList: [Connection] = []
+    var batch = ContiguousArray<LoopMessage>()
+
+    var messagesIn = 0
+    var deliveries = 0
+    var slowConsumers = 0
+    var shutdownDeadline: UInt64 = 0
+    var shuttingDown: Bool { shutdownDeadline != 0 }
+
+    init(loop: EventLoop, hub: ChatHub, limits: ChatLimits, logger: Logger) {
+        self.loop = loop
+        self.hub = hub
+        self.limits = limits
+        self.logger = logger
+        readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
+        flushList.reserveCapacity(1024)
+        batch.reserveCapacity(1024)
+    }
+
+    deinit { readBuffer.deallocate() }
+
+    static func token(slot: Int, generation: UInt32) -> UInt64 {
+        UInt64(generation) << 32 | UInt64(UInt32(truncatingIfNeeded: slot))
+    }
+
+    /// Listening sockets stay level-triggered (nginx does the same): an accept batch cut short
+    /// by the fairness cap or EMFILE is reported again without needing a new edge.
+    /// EPOLLEXCLUSIVE on a shared fd wakes one loop per connection instead of all (epoll_ctl(2)).
+    func addListener(_ fd: CInt, owned: Bool) throws(Errno) {
+        let idx = UInt64(listeners.count)
+        listeners.append(Listener(fd: fd, owned: owned))
+        try loop.epoll.add(fd, events: owned ? [.readable] : [.readable, .exclusive], token: Self.listenerTokenBase | idx)
+    }
+
+    // MARK: EventLoopHandler
+
+    func loop(_ loop: EventLoop, event token: UInt64, events: EpollEvents) {
+        if token & Self.listenerTokenBase != 0 {
+            acceptConnections(listeners[Int(token & 0xFFFF)].fd)
+            return
+        }
+        guard let conn = connection(forToken: token) else { return }  // stale: slot reused
+        if !events.isDisjoint(with: [.readable, .readHangup, .hangup, .error]) {
+            conn.readable = true
+            readFromSocket(conn)
+        }
+        if events.contains(.writable) {
+            conn.writable = true
+            if !conn.outbound.isEmpty { markDirty(conn) }
+        }
+    }
+
+    func loopWasWoken(_ loop: EventLoop) {
+        drainMailbox()
+    }
+
+    func loop(_ loop: EventLoop, timer: Timer) {
+        guard let kind = TimerKind(rawValue: timer.kind) else { return }
+        switch kind {
+        case .acceptRetry: resumeAccepting()
+        case .shutdownDeadline: finishShutdown()
+        default:
+            guard let conn = connection(forToken: timer.token) else { return }
+            connectionTimer(conn, kind: kind)
+        }
+    }
+
+    func loopTickDidEnd(_ loop: EventLoop) -> Bool {
+        // Re-posted readers first (they were cut short by the read budget last tick).
+        if !readQueue.isEmpty {
+            let pending = readQueue
+            readQueue.removeAll(keepingCapacity: true)
+            for c in pending where slots[c.id.slot] === c {
+                c.inReadQueue = false
+                readFromSocket(c)
+            }
+        }
+        drainMailbox()
+        processCloses()
+        let more = flushAll()
+        processCloses()
+        publishStats()
+        if shuttingDown && liveConnections == 0 { loop.stop() }
+        return more || !readQueue.isEmpty
+    }
+
+    // MARK: slots
+
+    func connection(forToken token: UInt64) -> Connection? {
+        let slot = Int(token & 0xFFFF_FFFF)
+        guard slot < slots.count, let c = slots[slot], c.id.generation == UInt32(token >> 32) else { return nil }
+        return c
+    }
+
+    func connection(for id: ConnectionID) -> Connection? {
+        guard id.loop == loop.index, id.slot < slots.count, let c = slots[id.slot], c.id == id else { return nil }
+        return c
+    }
+
+    func allocateSlot() -> (slot: Int, generation: UInt32) {
+        if let s = freeSlots.popLast() {
+            generations[s] = (generations[s] &+ 1) & 0xFF_FFFF
+            return (s, generations[s])
+        }
+        slots.append(nil)
+        generations.append(1)
+        return (slots.count - 1, 1)
+    }
+
+    // MARK: accepting
+
+    func acceptConnections(_ listenFD: CInt) {
+        var storage = sockaddr_storage()
+        for _ in 0..<Self.acceptBatch {
+            let fd: CInt
+            do {
+                switch try Posix.accept(listenFD, &storage) {
+                case .processed(let f): fd = f
+                case .wouldBlock: return
+                }
+            } catch {
+                if error.isFileDescriptorExhaustion {
+                    pauseAccepting(error)
+                    return
+                }
+                // ECONNABORTED and friends concern that one connection only (accept(2)).
+                continue
+            }
+            if shuttingDown {
+                Posix.close(fd)
+                continue
+            }
+            setUp(fd: fd, peer: SocketAddress(storage: storage))
+        }
+    }
+
+    /// Out of fds (EMFILE/ENFILE): stop polling the listeners for a moment rather than spin on a
+    /// level-triggered listener that cannot be served; existing clients keep being served, and
+    /// the backlog waits in the kernel until fds free up.
+    func pauseAccepting(_ error: Errno) {
+        guard !acceptPaused else { return }
+        acceptPaused = true
+        for l in listeners { loop.epoll.remove(l.fd) }
+        logger.warning("accept paused: out of file descriptors", metadata: ["chat.reason": "\(error)"])
+        loop.schedule(Timer(deadline: loop.now &+ 100_000_000, token: 0, kind: TimerKind.acceptRetry.rawValue))
+    }
+
+    func resumeAccepting() {
+        guard acceptPaused, !shuttingDown else { return }
+        acceptPaused = false
+        for (i, l) in listeners.enumerated() {
+            try? loop.epoll.add(l.fd, events: l.owned ? [.readable] : [.readable, .exclusive], token: Self.listenerTokenBase | UInt64(i))
+        }
+    }
+
+    func setUp(fd: CInt, peer: SocketAddress) {
+        Socket.setNoDelay(fd)
+        let refusal = hub.admit(address: peer.host, limits: limits)
+        let (slot, generation) = allocateSlot()
+        let id = ConnectionID(loop: loop.index, slot: slot, generation: generation)
+        let bucket = TokenBucket(ratePerSecond: limits.msgRate, burst: limits.msgBurst, now: loop.now)
+        let conn = Connection(fd: fd, id: id, peer: peer, admitted: refusal == nil, bucket: bucket, now: loop.now)
+        do {
+            try loop.epoll.add(fd, events: .connection, token: conn.token)
+        } catch {
+            if refusal == nil { hub.release(address: conn.address) }
+            Posix.close(fd)
+            freeSlots.append(slot)
+            return
+        }
+        slots[slot] = conn
+        liveConnections += 1
+        if let refusal {
+            logger.notice("connection refused", metadata: ["chat.peer": "\(peer)", "chat.reason": "\(refusal)"])
+            closeGracefully(conn, error: refusal.description, reason: "\(refusal)")
+            return
+        }
+        logger.debug("connection accepted", metadata: ["chat.peer": "\(peer)"])
+        schedule(conn, .handshake, at: loop.now &+ limits.handshakeTimeout)
+        if limits.idleTimeout > 0 { schedule(conn, .idle, at: loop.now &+ limits.idleTimeout) }
+    }
+
+    func schedule(_ conn: Connection, _ kind: TimerKind, at deadline: UInt64) {
+        loop.schedule(Timer(deadline: deadline, token: conn.token, kind: kind.rawValue))
+    }
+
+    // MARK: timers
+
+    func connectionTimer(_ conn: Connection, kind: TimerKind) {
+        switch kind {
+        case .handshake:
+            if conn.phase == .handshake && conn.closeReason == nil {
+                let secs = limits.handshakeTimeout / 1_000_000_000
+                closeGracefully(conn, error: "handshake timeout: no username within \(secs) s", reason: "handshake timeout")
+            }
+        case .idle:
+            guard limits.idleTimeout > 0, conn.phase != .closing else { return }
+            let due = conn.lastActivity &+ limits.idleTimeout
+            if due <= loop.now {
+                closeGracefully(conn, error: "idle timeout", reason: "idle timeout")
+            } else {
+                schedule(conn, .idle, at: due)
+            }
+        case .softLimit:
+            if conn.softSince != 0 { checkOutputLimits(conn) }
+        case .resumeReading:
+            if conn.pausedForRate {
+                conn.pausedForRate = false
+                resumeInput(conn)
+            }
+        case .linger:
+            destroy(conn)
+        default:
+            break
+        }
+    }
+
+    func publishStats() {
+        if messagesIn > 0 { stats.messagesIn.wrappingAdd(messagesIn, ordering: .relaxed); messagesIn = 0 }
+        if deliveries > 0 { stats.deliveries.wrappingAdd(deliveries, ordering: .relaxed); deliveries = 0 }
+        if slowConsumers > 0 { stats.slowConsumerDisconnects.wrappingAdd(slowConsumers, ordering: .relaxed); slowConsumers = 0 }
+        stats.connections.store(liveConnections, ordering: .relaxed)
+    }
+}

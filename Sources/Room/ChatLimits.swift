@@ -1,0 +1,23 @@
+/// The limits the chat layer enforces (DESIGN.md §4), in the units the loops use (bytes,
+/// monotonic nanoseconds). The daemon derives them from its configuration and can replace them
+/// on reload; every loop then receives the new value through its mailbox.
+public struct ChatLimits: Sendable, Equatable {
+    public var maxMessageBytes = 65536
+    public var handshakeTimeout: UInt64 = 10_000_000_000
+    public var idleTimeout: UInt64 = 0
+    public var queueSoftBytes = 1 << 20
+    public var queueSoftTimeout: UInt64 = 30_000_000_000
+    public var queueHardBytes = 8 << 20
+    public var msgRate: Double = 10
+    public var msgBurst = 20
+    public var maxConnsPerIP = 256
+    public var maxConns = 0
+    public var history = 50
+    public var shutdownTimeout: UInt64 = 5_000_000_000
+    public var motd: String? = nil
+    /// Rooms kept at most (empty rooms holding history are evicted first): bounds memory
+    /// against a client that joins endless new room names.
+    public var maxRooms = 10_000
+
+    public init() {}
+}

@@ -1,0 +1,35 @@
+import EventLoop
+import Synchronization
+
+/// One chat room. Its mutex is the room's single ordering point (DESIGN.md §3): a message is
+/// appended to history and posted to every loop that has members while the lock is held, and
+/// each loop's mailbox is FIFO, so every member on every loop sees the room's messages in the
+/// same order. The lock covers only pointer appends, never I/O.
+public final class Room: Sendable {
+    public let id: Int
+    public let name: String
+
+    struct State {
+        var members: [ConnectionID: String] = [:]
+        /// Members per loop: a message is posted only to loops that have someone to deliver to.
+        var membersPerLoop: [Int]
+        var history: History
+        /// Set when the directory drops the room; a join that raced with removal retries.
+        var removed = false
+    }
+
+    let state: Mutex<State>
+
+    init(id: Int, name: String, loopCount: Int, historySize: Int) {
+        self.id = id
+        self.name = name
+        state = Mutex(State(membersPerLoop: Array(repeating: 0, count: loopCount), history: History(capacity: historySize)))
+    }
+
+    public var memberCount: Int { state.withLock { $0.members.count } }
+
+    /// Display names, sorted, for `/who`.
+    public var memberNames: [String] { state.withLock { $0.members.values.sorted() } }
+
+    public var historyCount: Int { state.withLock { $0.history.count } }
+}

@@ -1,0 +1,71 @@
+import ChatProtocol
+import Synchronization
+
+/// All rooms by case-folded name. Rooms are created on first join and dropped when empty,
+/// unless they hold history worth keeping; the total is capped (`ChatLimits.maxRooms`), empty
+/// rooms being evicted first, so room names cannot grow memory without bound.
+public final class RoomDirectory: Sendable {
+    public static let lobby = "lobby"
+
+    private struct State {
+        var rooms: [String: Room] = [:]
+        var nextID = 1
+    }
+
+    private let state = Mutex(State())
+    private let loopCount: Int
+
+    public init(loopCount: Int) {
+        self.loopCount = loopCount
+    }
+
+    public enum LookupError: Error, Equatable { case tooManyRooms }
+
+    public func room(named name: String, limits: ChatLimits) -> Result<Room, LookupError> {
+        let key = Names.foldForUniqueness(name)
+        return state.withLock { s in
+            if let r = s.rooms[key] { return .success(r) }
+            if s.rooms.count >= limits.maxRooms {
+                // Evict one room with nobody in it (its history goes with it).
+                guard let victim = s.rooms.first(where: { k, r in
+                    k != RoomDirectory.lobby && r.state.withLock { st in
+                        if st.members.isEmpty { st.removed = true; return true }
+                        return false
+                    }
+                }) else { return .failure(.tooManyRooms) }
+                s.rooms[victim.key] = nil
+            }
+            let r = Room(id: s.nextID, name: name, loopCount: loopCount, historySize: limits.history)
+            s.nextID += 1
+            s.rooms[key] = r
+            return .success(r)
+        }
+    }
+
+    /// Drops `room` if nobody is in it and it keeps no history.
+    public func removeIfUnused(_ room: Room) {
+        let key = Names.foldForUniqueness(room.name)
+        state.withLock { s in
+            guard s.rooms[key] === room, key != RoomDirectory.lobby else { return }
+            let unused = room.state.withLock { st in
+                if st.members.isEmpty && st.history.count == 0 { st.removed = true; return true }
+                return false
+            }
+            if unused { s.rooms[key] = nil }
+        }
+    }
+
+    /// (name, member count) sorted by name, for `/rooms`.
+    public func list() -> [(name: String, members: Int)] {
+        let rooms = state.withLock { Array($0.rooms.values) }
+        return rooms.map { ($0.name, $0.memberCount) }.sorted { $0.name < $1.name }
+    }
+
+    public var count: Int { state.withLock { $0.rooms.count } }
+
+    /// Applies a new history size to every room (reload).
+    public func resizeHistories(to size: Int) {
+        let rooms = state.withLock { Array($0.rooms.values) }
+        for r in rooms { r.state.withLock { $0.history.resize(to: size) } }
+    }
+}
