@@ -1,0 +1,43 @@
+# chatd — `make run` starts the daemon, `make test` runs every test. Both set up a fresh
+# Debian 12 machine that has only the Swift toolchain (scripts/setup.sh installs the rest).
+SWIFT      ?= swift
+PORT       ?= 7575
+RELEASE    := .build/release
+DEBUG      := .build/debug
+DEB_OUT    ?= out
+
+.PHONY: setup build release run test test-unit test-system test-client test-compat deb bench bench-micro fuzz test-tsan test-asan soak clean
+
+setup:
+	@./scripts/setup.sh
+
+build: setup
+	$(SWIFT) build
+
+release: setup
+	$(SWIFT) build -c release
+
+## Build in release mode and run the daemon in the foreground on port $(PORT).
+run: release
+	$(RELEASE)/chatd --listen [::]:$(PORT)
+
+## Every test: Swift unit and end-to-end tests, the seed compatibility check, the terminal
+## client under tmux, and the systemd/journald sandbox tests. Ends with one summary line.
+test: setup
+	@./scripts/test.sh
+
+test-unit: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## The .deb: release binaries linked with the Swift runtime statically (no Swift .so needed).
+deb: setup
+	$(SWIFT) build -c release --static-swift-stdlib --product chatd
+	$(SWIFT) build -c release --static-swift-stdlib --product chatd-client
+	./packaging/deb/build-deb.sh $(DEB_OUT)
+
+bench: setup
+	./scripts/bench/run.sh
+
+clean:
+	rm -rf .build $(DEB_OUT)

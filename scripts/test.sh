@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every test suite of chatd and ends with one line: "N passed, N failed".
+# Each suite is a command; a suite passes when it exits 0. Swift Testing's own per-test
+# summary is printed above by `swift test`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+SWIFT=${SWIFT:-swift}
+passed=0 failed=0 failures=()
+
+suite() {
+  local name=$1; shift
+  echo "=== $name: $*"
+  local t0=$SECONDS
+  if "$@"; then
+    passed=$((passed + 1)); echo "=== $name: PASS ($((SECONDS - t0)) s)"
+  else
+    failed=$((failed + 1)); failures+=("$name"); echo "=== $name: FAIL ($((SECONDS - t0)) s)"
+  fi
+}
+
+suite build "$SWIFT" build --build-tests
+if [[ $failed -gt 0 ]]; then echo "0 passed, 1 failed (build)"; exit 1; fi
+BIN=$("$SWIFT" build --show-bin-path)
+export CHATD_BIN=$BIN/chatd CHATD_CLIENT_BIN=$BIN/chatd-client
+
+suite swift-tests "$SWIFT" test --skip-build
+for t in Tests/system/test-*.sh; do
+  [[ -e $t ]] || continue
+  suite "$(basename "$t" .sh)" bash "$t" "$BIN" </dev/null
+done
+
+echo
+if ((failed)); then echo "failed suites: ${failures[*]}"; fi
+echo "$passed passed, $failed failed"
+((failed == 0))
