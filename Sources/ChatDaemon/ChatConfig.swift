@@ -1,0 +1,358 @@
+// The daemon's settings: one value per limit of DESIGN.md §4, their defaults, and the rules
+// that decide whether a combination is usable. Where the values come from (flags, environment,
+// JSON file) is ConfigLoader's business; this file knows nothing about sources.
+
+import Glibc
+import Logging
+
+/// An address to listen on: a numeric IPv4/IPv6 host and a TCP port.
+///
+/// chatd never resolves host names (a blocking resolver has no place in a daemon's start-up or
+/// reload path, and a name that resolves differently on each reload is a trap). `parse` accepts:
+///
+/// | text              | host         | meaning                                            |
+/// |-------------------|--------------|----------------------------------------------------|
+/// | `7575`, `:7575`   | `::`         | all addresses, IPv4 and IPv6 (one dual-stack socket) |
+/// | `*:7575`          | `::`         | same                                               |
+/// | `0.0.0.0:7575`    | `0.0.0.0`    | all IPv4 addresses only                            |
+/// | `[::]:7575`       | `::`         | all addresses (dual-stack, as above)               |
+/// | `127.0.0.1:7575`  | `127.0.0.1`  | one IPv4 address                                   |
+/// | `[::1]:7575`      | `::1`        | one IPv6 address                                   |
+/// | `localhost:7575`  | `127.0.0.1`  | the IPv4 loopback (the only name understood)       |
+///
+/// Hosts are stored in canonical numeric form (`[0::1]` becomes `::1`), so equal addresses
+/// compare equal. Port 0 asks the kernel for an ephemeral port (tests). IPv6 hosts must be
+/// written in brackets; zone indices (`fe80::1%eth0`) are not supported.
+public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
+    /// Numeric host: an IPv4 dotted quad or an IPv6 address without brackets.
+    public var host: String
+    /// TCP port, 0...65535; 0 = ephemeral.
+    public var port: Int
+
+    /// No checking here; `ChatConfig.validate()` checks every address.
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// True for an IPv6 host (including `::`, which also accepts IPv4 as a dual-stack socket).
+    public var isIPv6: Bool { host.contains(":") }
+
+    /// `HOST:PORT`, with brackets around an IPv6 host: the form `parse` accepts.
+    public var description: String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// Parses `HOST:PORT`, `[IPV6]:PORT`, `:PORT` or `PORT` (see the type's documentation).
+    public static func parse(_ text: String) throws(ConfigError) -> ListenAddress {
+        let trimmed = ConfigText.trim(text)
+        func fail(_ reason: String) -> ConfigError {
+            ConfigError("listen address '\(text)': \(reason)", key: ChatConfigKey.listen.rawValue)
+        }
+        guard !trimmed.isEmpty else { throw fail("empty (expected HOST:PORT, [IPv6]:PORT or :PORT)") }
+
+        let hostText: Substring
+        let portText: Substring
+        if trimmed.allSatisfy(ConfigText.isDigit) {
+            hostText = ""
+            portText = trimmed[...]
+        } else if trimmed.hasPrefix("[") {
+            guard let close = trimmed.firstIndex(of: "]") else { throw fail("missing ']' after the IPv6 address") }
+            hostText = trimmed[trimmed.index(after: trimmed.startIndex)..<close]
+            let rest = trimmed[trimmed.index(after: close)...]
+            guard rest.first == ":" else { throw fail("missing port (expected [IPv6]:PORT)") }
+            portText = rest.dropFirst()
+            guard !hostText.isEmpty, hostText.contains(":") else {
+                throw fail("'[\(hostText)]' is not an IPv6 address")
+            }
+        } else {
+            guard let colon = trimmed.lastIndex(of: ":") else {
+                throw fail("missing port (expected HOST:PORT, [IPv6]:PORT or :PORT)")
+            }
+            hostText = trimmed[..<colon]
+            portText = trimmed[trimmed.index(after: colon)...]
+            if hostText.contains(":") {
+                throw fail("an IPv6 address must be written in brackets, e.g. [::1]:\(portText)")
+            }
+        }
+        guard let port = parsePort(portText) else {
+            throw fail(portText.isEmpty ? "missing port" : "bad port '\(portText)' (must be 0...65535)")
+        }
+        guard let host = canonicalHost(String(hostText)) else {
+            throw fail(
+                "'\(hostText)' is not a numeric IP address (chatd resolves no host names; "
+                    + "use an IPv4 address, [IPv6], localhost or *)")
+        }
+        return ListenAddress(host: host, port: port)
+    }
+
+    /// Port digits only (no sign, no spaces), at most 5 of them, value 0...65535.
+    static func parsePort(_ text: Substring) -> Int? {
+        guard (1...5).contains(text.count), text.allSatisfy(ConfigText.isDigit), let value = Int(text),
+            (0...65535).contains(value)
+        else { return nil }
+        return value
+    }
+
+    /// "" and "*" → "::" (all addresses), "localhost" → "127.0.0.1", numeric hosts in canonical
+    /// inet_ntop form, anything else nil.
+    static func canonicalHost(_ text: String) -> String? {
+        switch text {
+        case "", "*": return "::"
+        case "localhost": return "127.0.0.1"
+        default: break
+        }
+        if text.contains(":") {
+            var address = in6_addr()
+            guard inet_pton(AF_INET6, text, &address) == 1 else { return nil }
+            return numericString(family: AF_INET6, of: address, capacity: Int(INET6_ADDRSTRLEN))
+        } else {
+            var address = in_addr()
+            guard inet_pton(AF_INET, text, &address) == 1 else { return nil }
+            return numericString(family: AF_INET, of: address, capacity: Int(INET_ADDRSTRLEN))
+        }
+    }
+
+    private static func numericString<Address>(family: CInt, of address: Address, capacity: Int)
+        -> String?
+    {
+        var buffer = [CChar](repeating: 0, count: capacity + 1)
+        let ok = withUnsafeBytes(of: address) { raw in
+            buffer.withUnsafeMutableBufferPointer { out in
+                inet_ntop(family, raw.baseAddress, out.baseAddress, socklen_t(capacity)) != nil
+            }
+        }
+        guard ok else { return nil }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// The name of every setting: the `chatd` flag without its dashes, the JSON config file key, and
+/// (upper-cased, dashes as underscores, prefixed `CHATD_`) the environment variable.
+public enum ChatConfigKey: String, CaseIterable, Sendable {
+    case listen = "listen"
+    case threads = "threads"
+    case maxMessageBytes = "max-message-bytes"
+    case handshakeTimeout = "handshake-timeout"
+    case idleTimeout = "idle-timeout"
+    case queueSoftBytes = "queue-soft-bytes"
+    case queueSoftSeconds = "queue-soft-seconds"
+    case queueHardBytes = "queue-hard-bytes"
+    case msgRate = "msg-rate"
+    case msgBurst = "msg-burst"
+    case maxConnsPerIP = "max-conns-per-ip"
+    case maxConns = "max-conns"
+    case history = "history"
+    case shutdownTimeout = "shutdown-timeout"
+    case logLevel = "log-level"
+    case motd = "motd"
+
+    /// `--max-message-bytes`
+    public var flag: String { "--" + rawValue }
+
+    /// `CHATD_MAX_MESSAGE_BYTES`: what swift-configuration's EnvironmentVariablesProvider looks up
+    /// for the key `chatd.max-message-bytes` (components upper-cased, non-alphanumerics → `_`,
+    /// joined with `_`).
+    public var environmentVariable: String {
+        "CHATD_" + String(rawValue.uppercased().map { $0 == "-" ? "_" : $0 })
+    }
+}
+
+/// Every setting of the daemon, with the defaults of DESIGN.md §4.
+public struct ChatConfig: Sendable, Equatable {
+    /// 7575: not assigned to a well-known service (the seed's 3306 is MySQL's).
+    public static let defaultPort = 7575
+
+    /// Addresses to listen on. The default is one IPv6 socket on `::` with IPV6_V6ONLY=0, which
+    /// accepts IPv4 (as v4-mapped addresses) and IPv6 alike: "all addresses" with one socket.
+    public var listen: [ListenAddress] = [ListenAddress(host: "::", port: ChatConfig.defaultPort)]
+    /// Event-loop threads; 0 = one per online CPU (see `resolvedThreads`). 0...256.
+    public var threads: Int = 0
+    /// Largest message payload in bytes (one frame's length field). 1...16 MiB.
+    public var maxMessageBytes: Int = 65536
+    /// Seconds a new connection has to send its username. (0, 3600].
+    public var handshakeTimeout: Double = 10
+    /// Seconds without any input after which a client is closed; 0 = never. 0...604800.
+    public var idleTimeout: Double = 0
+    /// A write queue above this many bytes for longer than `queueSoftSeconds` → slow consumer.
+    public var queueSoftBytes: Int = 1 << 20
+    /// Grace period in seconds above `queueSoftBytes`. 0...3600 (0 = none).
+    public var queueSoftSeconds: Double = 30
+    /// A write queue above this many bytes → slow consumer at once. At least
+    /// 2 × maxMessageBytes + 64, so that one message always fits.
+    public var queueHardBytes: Int = 8 << 20
+    /// Messages per second per connection (token bucket rate); 0 = no rate limit.
+    public var msgRate: Double = 10
+    /// Token bucket depth: messages a client may send at once before the rate applies.
+    public var msgBurst: Int = 20
+    /// Simultaneous connections from one IP address; 0 = no limit.
+    public var maxConnsPerIP: Int = 256
+    /// Simultaneous connections in total; 0 = limited only by the open-file limit.
+    public var maxConns: Int = 0
+    /// Messages of recent history kept per room and replayed on join; 0 = no history.
+    public var history: Int = 50
+    /// Seconds to flush write queues on shutdown before closing. 0...3600.
+    public var shutdownTimeout: Double = 5
+    /// Level of every chatd logger.
+    public var logLevel: Logger.Level = .info
+    /// Message of the day sent to each client after login (by `*`); nil = none.
+    public var motd: String? = nil
+
+    public init() {}
+
+    /// `threads`, or the number of online CPUs when `threads` is 0 (at least 1).
+    public var resolvedThreads: Int {
+        if threads > 0 { return threads }
+        return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    }
+
+    // MARK: - Validation
+
+    /// Upper bounds, chosen to keep one connection's memory and one timer's range sane.
+    public static let maxThreads = 256
+    public static let maxMessageBytesLimit = 16 << 20
+    public static let maxQueueBytes = 1 << 30
+    public static let maxListenAddresses = 64
+    public static let maxHistory = 100_000
+    public static let maxConnectionsLimit = 100_000_000
+    public static let maxRate = 1_000_000.0
+
+    /// Checks every value and the rules that tie values together. The message names the setting
+    /// by its flag/key name and states the allowed range and the value found.
+    public func validate() throws(ConfigError) {
+        guard !listen.isEmpty else {
+            throw ConfigError("listen must name at least one address", key: ChatConfigKey.listen.rawValue)
+        }
+        guard listen.count <= Self.maxListenAddresses else {
+            throw ConfigError(
+                "listen names \(listen.count) addresses; at most \(Self.maxListenAddresses) are allowed",
+                key: ChatConfigKey.listen.rawValue)
+        }
+        var seen = Set<ListenAddress>()
+        for address in listen {
+            guard let host = ListenAddress.canonicalHost(address.host) else {
+                throw ConfigError(
+                    "listen address '\(address)': '\(address.host)' is not a numeric IP address",
+                    key: ChatConfigKey.listen.rawValue)
+            }
+            guard (0...65535).contains(address.port) else {
+                throw ConfigError(
+                    "listen address '\(address)': port must be between 0 and 65535",
+                    key: ChatConfigKey.listen.rawValue)
+            }
+            let canonical = ListenAddress(host: host, port: address.port)
+            // Port 0 twice means two ephemeral ports, which is fine; any other repeat would bind
+            // the same socket twice (SO_REUSEPORT would even let it succeed).
+            guard canonical.port == 0 || seen.insert(canonical).inserted else {
+                throw ConfigError("listen address \(canonical) is given twice", key: ChatConfigKey.listen.rawValue)
+            }
+        }
+        try check(.threads, threads, 0...Self.maxThreads, unit: "")
+        try check(.maxMessageBytes, maxMessageBytes, 1...Self.maxMessageBytesLimit, unit: " bytes")
+        try check(.handshakeTimeout, handshakeTimeout, above: 0, upTo: 3600)
+        try check(.idleTimeout, idleTimeout, 0...604_800)
+        try check(.queueSoftBytes, queueSoftBytes, 0...Self.maxQueueBytes, unit: " bytes")
+        try check(.queueSoftSeconds, queueSoftSeconds, 0...3600)
+        try check(.queueHardBytes, queueHardBytes, 1...Self.maxQueueBytes, unit: " bytes")
+        try check(.msgRate, msgRate, 0...Self.maxRate, unit: " messages per second")
+        try check(.msgBurst, msgBurst, 1...1_000_000, unit: " messages")
+        try check(.maxConnsPerIP, maxConnsPerIP, 0...Self.maxConnectionsLimit, unit: "")
+        try check(.maxConns, maxConns, 0...Self.maxConnectionsLimit, unit: "")
+        try check(.history, history, 0...Self.maxHistory, unit: " messages")
+        try check(.shutdownTimeout, shutdownTimeout, 0...3600)
+
+        guard queueSoftBytes <= queueHardBytes else {
+            throw ConfigError(
+                "queue-soft-bytes (\(queueSoftBytes)) must not be larger than queue-hard-bytes (\(queueHardBytes))",
+                key: ChatConfigKey.queueSoftBytes.rawValue)
+        }
+        // A message is delivered as two frames (sender name, text), each with a 10-byte header;
+        // the hard limit must hold at least one whole message with room to spare, or a client
+        // could be cut off for receiving a single legal message.
+        let minimumHard = maxMessageBytes * 2 + 64
+        guard queueHardBytes >= minimumHard else {
+            throw ConfigError(
+                "queue-hard-bytes (\(queueHardBytes)) must be at least 2 × max-message-bytes + 64 = "
+                    + "\(minimumHard) bytes, so that one message always fits",
+                key: ChatConfigKey.queueHardBytes.rawValue)
+        }
+        if let motd {
+            guard motd.utf8.count <= maxMessageBytes else {
+                throw ConfigError(
+                    "motd is \(motd.utf8.count) bytes; it must fit in one message (max-message-bytes = \(maxMessageBytes))",
+                    key: ChatConfigKey.motd.rawValue)
+            }
+        }
+    }
+
+    private func check(_ key: ChatConfigKey, _ value: Int, _ range: ClosedRange<Int>, unit: String) throws(ConfigError) {
+        guard range.contains(value) else {
+            throw ConfigError(
+                "\(key.rawValue) must be between \(range.lowerBound) and \(range.upperBound)\(unit) (got \(value))",
+                key: key.rawValue)
+        }
+    }
+
+    /// NaN and infinities fail every range check.
+    private func check(_ key: ChatConfigKey, _ value: Double, _ range: ClosedRange<Double>, unit: String = " seconds")
+        throws(ConfigError)
+    {
+        guard value.isFinite, range.contains(value) else {
+            throw ConfigError(
+                "\(key.rawValue) must be between \(ConfigText.format(range.lowerBound)) and \(ConfigText.format(range.upperBound))"
+                    + "\(unit) (got \(ConfigText.format(value)))",
+                key: key.rawValue)
+        }
+    }
+
+    private func check(_ key: ChatConfigKey, _ value: Double, above lower: Double, upTo upper: Double) throws(ConfigError) {
+        guard value.isFinite, value > lower, value <= upper else {
+            throw ConfigError(
+                "\(key.rawValue) must be greater than \(ConfigText.format(lower)) and at most \(ConfigText.format(upper)) seconds "
+                    + "(got \(ConfigText.format(value)))",
+                key: key.rawValue)
+        }
+    }
+
+    // MARK: - Log levels
+
+    /// `trace`, `debug`, `info`, `notice`, `warning` (or `warn`), `error`, `critical`; any case.
+    public static func parseLogLevel(_ text: String) throws(ConfigError) -> Logger.Level {
+        let lowered = ConfigText.trim(text).lowercased()
+        if lowered == "warn" { return .warning }
+        guard let level = Logger.Level(rawValue: lowered) else {
+            let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigError("log-level '\(text)' is not one of \(names)", key: ChatConfigKey.logLevel.rawValue)
+        }
+        return level
+    }
+}
+
+/// A configuration problem, described for an operator: names the setting (flag/key), and where
+/// it came from when the loader knows.
+public struct ConfigError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var description: String
+    /// The setting concerned (`ChatConfigKey` raw value), when there is exactly one.
+    public var key: String?
+
+    public init(_ description: String, key: String? = nil) {
+        self.description = description
+        self.key = key
+    }
+}
+
+/// Small text helpers of the configuration code (namespaced: ChatDaemon is shared by several authors).
+enum ConfigText {
+    /// `10` rather than `10.0` for whole numbers in messages.
+    static func format(_ value: Double) -> String {
+        if value.isFinite, value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
+        return String(value)
+    }
+
+    static func isDigit(_ c: Character) -> Bool { c.isASCII && c.isNumber }
+
+    static func trim(_ text: some StringProtocol) -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        guard let first = text.firstIndex(where: { !isSpace($0) }), let last = text.lastIndex(where: { !isSpace($0) })
+        else { return "" }
+        return String(text[first...last])
+    }
+}

@@ -1,0 +1,213 @@
+// The chatd command line. Flags only set ConfigOverrides; ConfigLoader merges them with the
+// environment and the config file (flags win), and ChatServer does the rest.
+
+import ArgumentParser
+import ChatDaemon
+import Glibc
+import Logging
+import Systemd
+
+struct ChatdCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chatd",
+        abstract: "A multi-core chat-room daemon speaking the length-framed chat protocol over TCP.",
+        discussion: """
+            Every setting can also come from the environment (CHATD_<FLAG>, upper case, dashes as \
+            underscores: CHATD_MAX_MESSAGE_BYTES=4096, CHATD_LISTEN="0.0.0.0:7575,[::]:7576") or from \
+            a JSON file given with --config whose keys are the flag names without dashes \
+            ({"listen": ["[::]:7575"], "max-message-bytes": 65536, "log-level": "info"}). \
+            Precedence: flags > environment > file > defaults. SIGHUP re-reads the file; a bad file \
+            is reported and the running configuration is kept.
+            """,
+        version: ChatDaemonVersion.string)
+
+    private static let defaults = ChatConfig()
+
+    @Option(
+        name: .customLong("listen"),
+        help: ArgumentHelp(
+            "Address to listen on: HOST:PORT, [IPv6]:PORT or :PORT (all addresses); repeatable. Hosts are "
+                + "numeric, localhost or *. (default: all addresses, IPv4 and IPv6, port \(ChatConfig.defaultPort))",
+            valueName: "host:port"))
+    var listen: [String] = []
+
+    @Option(
+        name: .customLong("threads"),
+        help: ArgumentHelp("Event-loop threads; 0 = one per CPU. (default: 0 = \(defaults.resolvedThreads) here)",
+            valueName: "n"))
+    var threads: Int?
+
+    @Option(
+        name: .customLong("config"),
+        help: ArgumentHelp("JSON configuration file; it must exist. (default: none)", valueName: "file"))
+    var configFile: String?
+
+    @Option(
+        name: .customLong("log-level"),
+        help: ArgumentHelp(
+            "trace, debug, info, notice, warning, error or critical. (default: \(defaults.logLevel.rawValue))",
+            valueName: "level"))
+    var logLevel: String?
+
+    @Option(
+        name: .customLong("max-message-bytes"),
+        help: ArgumentHelp("Largest message payload, in bytes. (default: \(defaults.maxMessageBytes))",
+            valueName: "bytes"))
+    var maxMessageBytes: Int?
+
+    @Option(
+        name: .customLong("handshake-timeout"),
+        help: ArgumentHelp(
+            "Seconds a new client has to send its username. (default: \(seconds(defaults.handshakeTimeout)))",
+            valueName: "seconds"))
+    var handshakeTimeout: Double?
+
+    @Option(
+        name: .customLong("idle-timeout"),
+        help: ArgumentHelp(
+            "Seconds without input before a client is closed; 0 = never. (default: \(seconds(defaults.idleTimeout)))",
+            valueName: "seconds"))
+    var idleTimeout: Double?
+
+    @Option(
+        name: .customLong("queue-soft-bytes"),
+        help: ArgumentHelp(
+            "Per-client write queue size, in bytes, that may last at most --queue-soft-seconds. "
+                + "(default: \(bytes(defaults.queueSoftBytes)))",
+            valueName: "bytes"))
+    var queueSoftBytes: Int?
+
+    @Option(
+        name: .customLong("queue-soft-seconds"),
+        help: ArgumentHelp(
+            "Seconds a write queue may stay above --queue-soft-bytes before the client is disconnected as a slow "
+                + "consumer. (default: \(seconds(defaults.queueSoftSeconds)))",
+            valueName: "seconds"))
+    var queueSoftSeconds: Double?
+
+    @Option(
+        name: .customLong("queue-hard-bytes"),
+        help: ArgumentHelp(
+            "Per-client write queue size, in bytes, that disconnects a slow consumer at once. "
+                + "(default: \(bytes(defaults.queueHardBytes)))",
+            valueName: "bytes"))
+    var queueHardBytes: Int?
+
+    @Option(
+        name: .customLong("msg-rate"),
+        help: ArgumentHelp(
+            "Messages per second per client; excess pauses reading. 0 = no limit. (default: \(seconds(defaults.msgRate)))",
+            valueName: "per-second"))
+    var msgRate: Double?
+
+    @Option(
+        name: .customLong("msg-burst"),
+        help: ArgumentHelp("Messages a client may send at once above --msg-rate. (default: \(defaults.msgBurst))",
+            valueName: "messages"))
+    var msgBurst: Int?
+
+    @Option(
+        name: .customLong("max-conns-per-ip"),
+        help: ArgumentHelp("Connections from one IP address; 0 = no limit. (default: \(defaults.maxConnsPerIP))",
+            valueName: "count"))
+    var maxConnsPerIP: Int?
+
+    @Option(
+        name: .customLong("max-conns"),
+        help: ArgumentHelp("Connections in total; 0 = limited by the open-file limit. (default: \(defaults.maxConns))",
+            valueName: "count"))
+    var maxConns: Int?
+
+    @Option(
+        name: .customLong("history"),
+        help: ArgumentHelp("Recent messages kept per room and replayed on join; 0 = none. (default: \(defaults.history))",
+            valueName: "messages"))
+    var history: Int?
+
+    @Option(
+        name: .customLong("shutdown-timeout"),
+        help: ArgumentHelp(
+            "Seconds to flush clients' queues on SIGTERM before closing. (default: \(seconds(defaults.shutdownTimeout)))",
+            valueName: "seconds"))
+    var shutdownTimeout: Double?
+
+    @Option(
+        name: .customLong("motd"),
+        help: ArgumentHelp("Message of the day sent to each client after login; \"\" = none. (default: none)",
+            valueName: "text"))
+    var motd: String?
+
+    func run() throws {
+        let loader: ConfigLoader
+        let config: ChatConfig
+        do {
+            loader = ConfigLoader(configFile: configFile, overrides: try overrides())
+            config = try loader.loadBlocking()
+        } catch {
+            Self.complain(error)
+            throw ExitCode(EX_USAGE)
+        }
+
+        SystemdLogging.bootstrap(identifier: "chatd", level: config.logLevel)
+        let server: ChatServer
+        do {
+            server = try ChatServer(config: config, loader: loader, logger: Logger(label: "chatd"))
+            try server.start()
+        } catch {
+            Self.complain(error)
+            throw ExitCode.failure
+        }
+        Glibc.exit(server.run())
+    }
+
+    /// The flags that were given, parsed into their ChatConfig types. Values are range-checked
+    /// later, together with the other sources, by ChatConfig.validate().
+    func overrides() throws(ConfigError) -> ConfigOverrides {
+        var o = ConfigOverrides()
+        if !listen.isEmpty {
+            o.listen = try listen.map { text throws(ConfigError) in
+                do throws(ConfigError) { return try ListenAddress.parse(text) } catch {
+                    throw ConfigError("\(error.description) (set by --listen)", key: error.key)
+                }
+            }
+        }
+        if let logLevel {
+            do throws(ConfigError) { o.logLevel = try ChatConfig.parseLogLevel(logLevel) } catch {
+                throw ConfigError("\(error.description) (set by --log-level)", key: error.key)
+            }
+        }
+        o.threads = threads
+        o.maxMessageBytes = maxMessageBytes
+        o.handshakeTimeout = handshakeTimeout
+        o.idleTimeout = idleTimeout
+        o.queueSoftBytes = queueSoftBytes
+        o.queueSoftSeconds = queueSoftSeconds
+        o.queueHardBytes = queueHardBytes
+        o.msgRate = msgRate
+        o.msgBurst = msgBurst
+        o.maxConnsPerIP = maxConnsPerIP
+        o.maxConns = maxConns
+        o.history = history
+        o.shutdownTimeout = shutdownTimeout
+        o.motd = motd
+        return o
+    }
+
+    /// `chatd: <message>` on stderr (also what journald records for a failed start).
+    static func complain(_ error: any Error) {
+        let line = "chatd: \(error)\n"
+        _ = line.utf8CString.withUnsafeBufferPointer { buffer in
+            Glibc.write(STDERR_FILENO, buffer.baseAddress, buffer.count - 1)
+        }
+    }
+}
+
+/// `8388608 = 8 MiB` for whole mebibytes.
+private func bytes(_ value: Int) -> String {
+    value > 0 && value % (1 << 20) == 0 ? "\(value) = \(value >> 20) MiB" : "\(value)"
+}
+
+/// `10` rather than `10.0` in help texts.
+private func seconds(_ value: Double) -> String {
+    value == value.rounded() ? String(Int(value)) : String(value)
+}
