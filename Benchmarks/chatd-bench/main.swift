@@ -1,0 +1,294 @@
+import ArgumentParser
+import BenchCore
+import CEventLoopShims
+import EventLoop
+import Glibc
+
+/// Options every scenario shares.
+struct Common: ParsableArguments {
+    @Option(help: "Server host (loopback only: 127.0.0.0/8, ::1, localhost).") var host = "127.0.0.1"
+    @Option(help: "Server port.") var port = 7575
+    @Option(help: "Protocol adapter: framed (chatd, seed), line (NIOChatServer), resp (Redis pub/sub).")
+    var adapter = "framed"
+    @Option(help: "Load-generator event-loop threads.") var threads = 1
+    @Option(help: "New connections per second.") var connectRate = 5000.0
+    @Option(help: "Connects in progress at once (keeps small listen backlogs from overflowing).")
+    var maxPendingConnects = 128
+    @Flag(help: "Connect from 127.0.0.1 only instead of sources spread over 127.0.0.0/8.")
+    var noSpreadSources = false
+    @Option(help: "Sample this server process's CPU time and RSS from /proc.") var serverPid: Int32?
+    @Option(help: "Start the server with this command line (split on spaces), measure it, stop it by PID.")
+    var spawn: String?
+    @Option(help: "A name for this run in the output.") var label = ""
+    @Flag(help: "Print one JSON object instead of the table.") var json = false
+
+    func validate() throws {
+        guard Self.isLoopback(host) else { throw ValidationError("--host must be a loopback address") }
+        guard AdapterKind(rawValue: adapter) != nil else { throw ValidationError("unknown --adapter \(adapter)") }
+        guard threads >= 1 && threads <= 64 else { throw ValidationError("--threads must be 1…64") }
+    }
+
+    static func isLoopback(_ h: String) -> Bool {
+        h == "localhost" || h == "::1" || h == "[::1]" || (h.hasPrefix("127.") && h.split(separator: ".").count == 4)
+    }
+
+    func target() throws -> SocketAddress { try SocketAddress(host: host, port: port) }
+
+    func server(target: SocketAddress) throws -> ServerProcess? {
+        if let spawn { return try ServerProcess(spawn: spawn, target: target) }
+        if let serverPid { return ServerProcess(pid: serverPid) }
+        return nil
+    }
+
+    func makeReport(_ scenario: String) -> Report {
+        Report(scenario: scenario, adapter: adapter, target: "\(host):\(port)", label: label)
+    }
+
+    func emit(_ report: Report) {
+        print(json ? report.json.rendered : report.human)
+        fflush(nil)
+    }
+}
+
+/// Options of the traffic scenarios (fanout, latency).
+struct Traffic: ParsableArguments {
+    @Option(help: "Client connections.") var clients: Int
+    @Option(help: "Rooms (client i joins room i % rooms).") var rooms: Int
+    @Option(help: "Sending clients (the first ones, spread over the rooms).") var senders: Int
+    @Option(help: "Messages per second in total, 0 = as fast as the server takes them.") var rate: Double
+    @Option(help: "Message text size in bytes (at least 26).") var size = 64
+    @Option(help: "Measured seconds.") var duration = 5.0
+    @Option(help: "Warm-up seconds before measuring.") var warmup = 1.0
+    @Option(help: "Messages in flight per sender when --rate is 0.") var window = 256
+    @Option(help: "Write the latency distribution (HdrHistogram .hgrm, milliseconds) to this file.")
+    var hgrm: String?
+}
+
+func runTraffic(_ name: String, _ common: Common, _ t: Traffic) throws {
+    guard t.size >= Payload.minimumSize else { throw ValidationError("--size must be at least \(Payload.minimumSize)") }
+    guard t.clients >= 2, t.senders >= 1, t.senders <= t.clients, t.rooms >= 1 else {
+        throw ValidationError("need clients ≥ 2, 1 ≤ senders ≤ clients, rooms ≥ 1")
+    }
+    guard t.duration > 0 && t.duration <= 600 else { throw ValidationError("--duration must be in (0, 600]") }
+    let adapter = Adapter(AdapterKind(rawValue: common.adapter)!)
+    guard t.rooms == 1 || adapter.supportsRooms else { throw ValidationError("the \(common.adapter) adapter has one room only") }
+    let limit = Posix.raiseFileLimit()
+    guard t.clients + 64 <= limit else {
+        throw ValidationError("\(t.clients) clients need more than this process's \(limit) file descriptors")
+    }
+    let target = try common.target()
+    let config = RunConfig(
+        mode: .fanout, adapter: adapter, target: target, plan: RoomPlan(clients: t.clients, rooms: t.rooms, senders: t.senders),
+        rate: t.rate, size: t.size, window: t.window, threads: common.threads, connectRate: common.connectRate,
+        maxPendingConnects: common.maxPendingConnects, spreadSources: !common.noSpreadSources, procIndex: 0, procs: 1,
+        churnConcurrency: 0)
+    let server = try common.server(target: target)
+    defer { server?.stop() }
+    let runner = try Runner(
+        config: config, timing: Timing(warmup: t.warmup, duration: t.duration), server: server, progress: !common.json)
+    var report = common.makeReport(name)
+    report.clients = t.clients
+    report.rooms = t.rooms
+    report.senders = t.senders
+    report.rate = t.rate
+    report.size = t.size
+    report.threads = common.threads
+    runner.runFanout(report: &report)
+    if let path = t.hgrm, let h = report.histogram { try writeText(path, LatencySummary.hgrm(h)) }
+    common.emit(report)
+}
+
+struct Fanout: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "N clients in R rooms, S senders at a total rate or as fast as possible: deliveries/s, loss, latency.")
+    @OptionGroup var common: Common
+    @OptionGroup var traffic: Traffic
+
+    init() {}
+    func run() throws { try runTraffic("fanout", common, traffic) }
+}
+
+struct Latency: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "A fixed low rate; reports end-to-end latency (send timestamp carried in each payload).")
+    @OptionGroup var common: Common
+    @Option(help: "Client connections.") var clients = 100
+    @Option(help: "Rooms.") var rooms = 1
+    @Option(help: "Senders.") var senders = 10
+    @Option(help: "Messages per second in total.") var rate = 100.0
+    @Option(help: "Message text size in bytes.") var size = 64
+    @Option(help: "Measured seconds.") var duration = 5.0
+    @Option(help: "Warm-up seconds.") var warmup = 1.0
+    @Option(help: "Write the latency distribution (.hgrm, milliseconds) to this file.") var hgrm: String?
+
+    func run() throws {
+        guard rate > 0 else { throw ValidationError("latency needs --rate > 0") }
+        var t = try Traffic.parse(["--clients", "\(clients)", "--rooms", "\(rooms)", "--senders", "\(senders)", "--rate", "\(rate)"])
+        t.size = size
+        t.duration = duration
+        t.warmup = warmup
+        t.hgrm = hgrm
+        try runTraffic("latency", common, t)
+    }
+}
+
+struct Connections: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Ramp to N idle (greeted) connections; connect rate, then the server's RSS and kB per connection.")
+    @OptionGroup var common: Common
+    @Option(help: "Idle connections to open.") var clients = 1000
+    @Option(help: "Seconds to hold them before reading the server's memory.") var hold = 2.0
+    @Option(help: "Worker processes (each holds clients/procs sockets; use when N exceeds one process's fd limit).")
+    var procs = 1
+    @Option(help: .hidden) var procIndex: Int?
+
+    func run() throws {
+        let target = try common.target()
+        let adapter = Adapter(AdapterKind(rawValue: common.adapter)!)
+        let limit = Posix.raiseFileLimit()
+        if let procIndex {
+            try runWorker(procIndex, target: target, adapter: adapter)
+            return
+        }
+        let perProc = (clients + procs - 1) / procs
+        guard perProc + 64 <= limit else {
+            throw ValidationError("\(perProc) connections per process exceed the fd limit \(limit): raise --procs")
+        }
+        let server = try common.server(target: target)
+        defer { server?.stop() }
+        var report = common.makeReport("connections")
+        report.clients = clients
+        report.procs = procs
+        if procs == 1 {
+            let runner = try Runner(
+                config: config(target, adapter, 0), timing: Timing(hold: hold), server: server, progress: !common.json)
+            runner.runConnections(report: &report)
+        } else {
+            try runProcs(server: server, report: &report)
+        }
+        common.emit(report)
+    }
+
+    func config(_ target: SocketAddress, _ adapter: Adapter, _ index: Int) -> RunConfig {
+        RunConfig(
+            mode: .connections, adapter: adapter, target: target, plan: RoomPlan(clients: clients, rooms: 1, senders: 0),
+            rate: 0, size: 64, window: 1, threads: common.threads, connectRate: common.connectRate / Double(procs),
+            maxPendingConnects: max(1, common.maxPendingConnects / procs), spreadSources: !common.noSpreadSources,
+            procIndex: index, procs: procs, churnConcurrency: 0)
+    }
+
+    /// A worker process: ramps its share, prints "ready CONNECTED FAILURES SECONDS", holds the
+    /// connections until its standard input closes, then prints "done CLOSED_BY_SERVER".
+    func runWorker(_ index: Int, target: SocketAddress, adapter: Adapter) throws {
+        let runner = try Runner(config: config(target, adapter, index), timing: Timing(), server: nil, progress: false)
+        runner.start()
+        let secs = runner.connectAll()
+        print("ready \(runner.shared.connected.load) \(runner.shared.connectFailures.load) \(secs)")
+        fflush(nil)
+        var byte: UInt8 = 0
+        while read(0, &byte, 1) > 0 {}
+        let closedByServer = runner.shared.closedByServer.load
+        runner.stop()
+        print("done \(closedByServer)")
+        fflush(nil)
+    }
+
+    func runProcs(server: ServerProcess?, report: inout Report) throws {
+        let before = server?.sample()
+        var children: [(pid: pid_t, toChild: CInt, fromChild: CInt)] = []
+        let exe = "/proc/self/exe"
+        for i in 0..<procs {
+            var inPipe: [CInt] = [0, 0], outPipe: [CInt] = [0, 0]
+            guard pipe(&inPipe) == 0, pipe(&outPipe) == 0 else { throw BenchError("pipe failed") }
+            for fd in inPipe + outPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+            posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+            let args = [
+                "chatd-bench", "connections", "--host", common.host, "--port", "\(common.port)", "--adapter", common.adapter,
+                "--threads", "\(common.threads)", "--connect-rate", "\(common.connectRate)",
+                "--max-pending-connects", "\(common.maxPendingConnects)", "--clients", "\(clients)", "--procs", "\(procs)",
+                "--proc-index", "\(i)",
+            ] + (common.noSpreadSources ? ["--no-spread-sources"] : [])
+            var cArgs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+            var pid: pid_t = 0
+            let r = posix_spawn(&pid, exe, &actions, nil, &cArgs, environ)
+            for p in cArgs { free(p) }
+            posix_spawn_file_actions_destroy(&actions)
+            close(inPipe[0])
+            close(outPipe[1])
+            guard r == 0 else { throw BenchError("cannot start a worker process: \(String(cString: strerror(r)))") }
+            children.append((pid, inPipe[1], outPipe[0]))
+        }
+        func readLine(_ fd: CInt) -> [Substring] {
+            var line: [UInt8] = []
+            var b: UInt8 = 0
+            while read(fd, &b, 1) == 1 && b != 10 { line.append(b) }
+            return String(decoding: line, as: UTF8.self).split(separator: " ")
+        }
+        var rampSeconds = 0.0
+        for c in children {
+            let f = readLine(c.fromChild)
+            if f.count == 4, f[0] == "ready" {
+                report.connected += Int(f[1]) ?? 0
+                report.connectFailures += UInt64(f[2]) ?? 0
+                rampSeconds = max(rampSeconds, Double(f[3]) ?? 0)
+            }
+        }
+        report.connectSeconds = rampSeconds
+        usleep(UInt32(hold * 1e6))
+        let after = server?.sample()
+        for c in children { close(c.toChild) }
+        for c in children {
+            let f = readLine(c.fromChild)
+            if f.count == 2, f[0] == "done" { report.disconnects += UInt64(f[1]) ?? 0 }
+            close(c.fromChild)
+            var status: CInt = 0
+            waitpid(c.pid, &status, 0)
+        }
+        if let server, let before, let after {
+            report.server = ServerFigures(
+                pid: Int(server.pid), cpuSeconds: 0, cpuPercent: 0, rssKB: after.rssKB, peakRSSKB: after.peakRSSKB,
+                rssBeforeKB: before.rssKB)
+        }
+    }
+}
+
+struct Churn: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Connect, greet, send one message, wait until an observer in the room receives it, close: cycles per second.")
+    @OptionGroup var common: Common
+    @Option(help: "Cycles in progress at once.") var concurrency = 32
+    @Option(help: "Measured seconds.") var duration = 5.0
+    @Option(help: "Warm-up seconds.") var warmup = 1.0
+
+    func run() throws {
+        let target = try common.target()
+        Posix.raiseFileLimit()
+        let config = RunConfig(
+            mode: .churn, adapter: Adapter(AdapterKind(rawValue: common.adapter)!), target: target,
+            plan: RoomPlan(clients: concurrency, rooms: 1, senders: concurrency), rate: 0, size: 64, window: 1,
+            threads: common.threads, connectRate: 1e9, maxPendingConnects: concurrency,
+            spreadSources: !common.noSpreadSources, procIndex: 0, procs: 1, churnConcurrency: concurrency)
+        let server = try common.server(target: target)
+        defer { server?.stop() }
+        let runner = try Runner(
+            config: config, timing: Timing(warmup: warmup, duration: duration), server: server, progress: !common.json)
+        var report = common.makeReport("churn")
+        report.clients = concurrency
+        report.threads = common.threads
+        runner.runChurn(report: &report)
+        common.emit(report)
+    }
+}
+
+struct ChatdBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chatd-bench",
+        abstract: "Load benchmark for chatd and comparable servers (loopback only; every run bounded in time).",
+        subcommands: [Fanout.self, Latency.self, Connections.self, Churn.self])
+}
+
+signal(SIGPIPE, SIG_IGN)
+ChatdBench.main()
