@@ -160,12 +160,12 @@ final class LoopWorker: EventLoopHandler {
     // MARK: accepting
 
     func acceptConnections(_ listenFD: CInt) {
-        var storage = sockaddr_storage()
         for _ in 0..<Self.acceptBatch {
             let fd: CInt
+            let peer: SocketAddress
             do {
-                switch try Posix.accept(listenFD, &storage) {
-                case .processed(let f): fd = f
+                switch try Socket.accept(listenFD) {
+                case .processed(let accepted): (fd, peer) = accepted
                 case .wouldBlock: return
                 }
             } catch {
@@ -180,7 +180,7 @@ final class LoopWorker: EventLoopHandler {
                 Posix.close(fd)
                 continue
             }
-            setUp(fd: fd, peer: SocketAddress(storage: storage))
+            setUp(fd: fd, peer: peer)
         }
     }
 

@@ -105,6 +105,16 @@ public enum Socket {
         }
     }
 
+    /// Accepts one connection (accept4 with SOCK_NONBLOCK|SOCK_CLOEXEC) and its peer address.
+    @inlinable
+    public static func accept(_ listener: CInt) throws(Errno) -> IOResult<(fd: CInt, peer: SocketAddress)> {
+        var storage = sockaddr_storage()
+        switch try Posix.accept(listener, &storage) {
+        case .processed(let fd): return .processed((fd, SocketAddress(storage: storage)))
+        case .wouldBlock: return .wouldBlock
+        }
+    }
+
     /// The address a socket is bound to (the real port after binding port 0).
     public static func localAddress(_ fd: CInt) -> SocketAddress? {
         var ss = sockaddr_storage()
