@@ -106,7 +106,8 @@ public final class ChatServer: @unchecked Sendable {
         }
         notifier.ready(status: statusLine(messagesPerSecond: 0, deliveriesPerSecond: 0))
         control.run(controller)
-        for t in threads { t.join() }
+        // The reaper joined the loop threads before stopping the control loop.
+        controller.reaper?.join()
         logger.info("chatd stopped")
         return 0
     }

@@ -20,6 +20,7 @@ final class ControlLoop: EventLoopHandler {
     var lastDeliveries = 0
     var watchdogInterval: UInt64 = 0
     var stopping = false
+    var reaper: LoopThread?
 
     init(server: ChatServer) {
         self.server = server
@@ -108,7 +109,7 @@ final class ControlLoop: EventLoopHandler {
         // helper thread so this loop can stop as soon as they are all gone.
         let loops = server.threads
         let control = server.control
-        _ = LoopThread.spawn(name: "chatd-reaper") {
+        reaper = LoopThread.spawn(name: "chatd-reaper") {
             for t in loops { t.join() }
             control.stop()
         }

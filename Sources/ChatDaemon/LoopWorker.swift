@@ -131,7 +131,7 @@ final class LoopWorker: EventLoopHandler {
         processCloses()
         publishStats()
         if shuttingDown && liveConnections == 0 { loop.stop() }
-        return more || !readQueue.isEmpty
+        return more || !readQueue.isEmpty || hub.mailboxes[loop.index].hasPending
     }
 
     // MARK: slots

@@ -27,6 +27,11 @@ public final class Mailbox<Message: Sendable>: Sendable {
         queue.withLock { $0.append(message) }
     }
 
+    /// True if messages are waiting (a loop that posted to itself late in a tick checks this
+    /// so it does not sleep on work no doorbell announced).
+    @inlinable
+    public var hasPending: Bool { queue.withLock { !$0.isEmpty } }
+
     /// Moves every queued message into `batch` (which should be empty; its capacity is reused
     /// by the producers next time round, so steady state allocates nothing).
     @inlinable
