@@ -1,4 +1,6 @@
+#if canImport(BenchCore)
 import BenchCore
+#endif
 import EventLoop
 
 /// What a worker process runs; fixed before the loops start.

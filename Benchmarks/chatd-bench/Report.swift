@@ -1,4 +1,6 @@
+#if canImport(BenchCore)
 import BenchCore
+#endif
 import Histogram
 
 /// Everything a run measured, rendered as a human table or as JSON.

@@ -1,5 +1,7 @@
 import ArgumentParser
+#if canImport(BenchCore)
 import BenchCore
+#endif
 import CEventLoopShims
 import EventLoop
 import Glibc
