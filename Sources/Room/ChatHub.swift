@@ -127,7 +127,7 @@ public final class ChatHub: Sendable {
                     replay.append(ChatFrames.notice("end of history"))
                 }
                 post(.joined(id, room: room, sequence: sequence, replay: replay), to: id.loop, from: currentLoop)
-                if announce {
+                if announce && st.members.count <= limits.presenceNoticeMaxMembers {
                     let notice = ChatFrames.notice("\(name) joined #\(room.name)")
                     for loop in 0..<loopCount where st.membersPerLoop[loop] > 0 {
                         post(.deliver(roomID: room.id, frame: notice, except: id), to: loop, from: currentLoop)
@@ -142,10 +142,11 @@ public final class ChatHub: Sendable {
     /// Removes `id` from `room`, telling the others `notice` (e.g. "alice left #rust"). The
     /// caller's loop drops its local membership itself, at once.
     public func leave(_ id: ConnectionID, room: Room, notice: String?, currentLoop: Int) {
+        let quietAbove = limits.presenceNoticeMaxMembers
         room.state.withLock { st in
             guard st.members.removeValue(forKey: id) != nil else { return }
             st.membersPerLoop[id.loop] -= 1
-            if let notice {
+            if let notice, st.members.count < quietAbove {
                 let frame = ChatFrames.notice(notice)
                 for loop in 0..<loopCount where st.membersPerLoop[loop] > 0 {
                     post(.deliver(roomID: room.id, frame: frame, except: id), to: loop, from: currentLoop)

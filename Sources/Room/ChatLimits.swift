@@ -18,6 +18,11 @@ public struct ChatLimits: Sendable, Equatable {
     /// Rooms kept at most (empty rooms holding history are evicted first): bounds memory
     /// against a client that joins endless new room names.
     public var maxRooms = 10_000
+    /// Join/leave/disconnect notices are broadcast only in rooms of at most this many members:
+    /// in a room of N members a join costs N deliveries, so N clients arriving cost N² — 50
+    /// million frames for 10,000 clients logging into the lobby. Large rooms stay quiet, as
+    /// large IRC channels hide joins and parts.
+    public var presenceNoticeMaxMembers = 100
 
     public init() {}
 }
