@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # test-systemd.sh — chatd under a real systemd and a real journald, end to end.
 #
-#   bash Tests/system/test-systemd.sh [--show-status] CHATD_BINARY      (as root, no terminal needed)
+#   bash Tests/system/test-systemd.sh [--show-status] CHATD_BINARY|BIN_DIR   (as root, no terminal needed)
 #
-# Builds nothing: CHATD_BINARY is the chatd executable to test (e.g. .build/release/chatd).
+# Builds nothing: CHATD_BINARY is the chatd executable to test (e.g. .build/release/chatd), or
+# the directory holding it (scripts/test.sh passes `swift build --show-bin-path`). A debug build
+# works too: its Swift libraries in /opt/swift stay visible inside the sandbox.
 # Boots a private systemd with Tests/system/sandbox.sh, installs packaging/chatd.{service,socket}
 # unchanged plus drop-ins that only point ExecStart= at the bound binary (/srv/chatd/bin/chatd:
 # not under /tmp, which PrivateTmp= would hide) and move the ports off 7575 so a chatd running
@@ -24,8 +26,10 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 SHOW_STATUS=0
 [[ ${1:-} == --show-status ]] && { SHOW_STATUS=1; shift; }
-(($# == 1)) || { echo "usage: $0 [--show-status] CHATD_BINARY" >&2; exit 64; }
-BINARY=$(realpath -e "$1") || { echo "no such binary: $1" >&2; exit 64; }
+(($# == 1)) || { echo "usage: $0 [--show-status] CHATD_BINARY|BIN_DIR" >&2; exit 64; }
+BINARY=$1
+[[ -d $BINARY ]] && BINARY=$BINARY/chatd
+BINARY=$(realpath -e "$BINARY") || { echo "no such binary: $1" >&2; exit 64; }
 [[ -x $BINARY ]] || { echo "not executable: $BINARY" >&2; exit 64; }
 [[ $EUID == 0 ]] || { echo "test-systemd: must run as root (boots a private systemd)" >&2; exit 1; }
 

@@ -15,7 +15,8 @@
 # binary whose --version disagrees, so the package can never claim another version than the
 # program it contains. Prints the path of the .deb on stdout.
 #
-# Layout: /usr/bin/chatd[, chatd-client], /lib/systemd/system/chatd.{service,socket},
+# Layout: /usr/bin/chatd[, chatd-client], /usr/share/man/man8/chatd.8.gz,
+# /lib/systemd/system/chatd.{service,socket},
 # /etc/chatd/chatd.json (conffile), /usr/share/doc/chatd/{copyright,changelog.Debian.gz,README.md}.
 # Maintainer scripts are the blocks dh_installsystemd (debhelper 13) generates for a package
 # with chatd.service + chatd.socket: enable both on install, start/restart on configure,
@@ -61,11 +62,17 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 root=$work/root
 install -d -m 0755 "$root/DEBIAN" "$root/usr/bin" "$root/lib/systemd/system" "$root/etc/chatd" "$root/usr/share/doc/chatd"
-for b in "${bins[@]}"; do
-  install -m 0755 "$b" "$root/usr/bin/$(basename "$b")"
+# Installed as chatd / chatd-client whatever the build output was called.
+staged=("$root/usr/bin/chatd")
+install -m 0755 "$binary" "$root/usr/bin/chatd"
+if [[ -x $client ]]; then install -m 0755 "$client" "$root/usr/bin/chatd-client"; staged+=("$root/usr/bin/chatd-client"); fi
+for b in "${staged[@]}"; do
   # Debian policy 10.1: binaries are shipped without symbols or debugging sections.
-  strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/$(basename "$b")"
+  strip --strip-unneeded --remove-section=.comment --remove-section=.note "$b"
 done
+install -d -m 0755 "$root/usr/share/man/man8"
+sed "s/@VERSION@/$version/" "$packaging/chatd.8" | gzip -9n > "$root/usr/share/man/man8/chatd.8.gz"
+chmod 0644 "$root/usr/share/man/man8/chatd.8.gz"
 install -m 0644 "$packaging/chatd.service" "$packaging/chatd.socket" "$root/lib/systemd/system/"
 install -m 0644 "$packaging/chatd.json" "$root/etc/chatd/chatd.json"
 install -m 0644 "$here/copyright" "$root/usr/share/doc/chatd/copyright"
@@ -82,8 +89,6 @@ chmod 0644 "$root/DEBIAN/conffiles"
 
 # Shared-library dependencies (libc6, libsystemd0, libstdc++6, …) computed the Debian way, from
 # the shipped binaries' DT_NEEDED entries and the installed packages' shlibs/symbols files.
-staged=()
-for b in "${bins[@]}"; do staged+=("$root/usr/bin/$(basename "$b")"); done
 mkdir -p "$work/src/debian"
 printf 'Source: chatd\n\nPackage: chatd\nArchitecture: any\n' > "$work/src/debian/control"
 shlibs=$(cd "$work/src" && dpkg-shlibdeps -O "${staged[@]}" | sed -n 's/^shlibs:Depends=//p')
