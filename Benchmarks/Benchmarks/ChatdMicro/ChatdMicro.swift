@@ -1,0 +1,107 @@
+import Benchmark
+import ChatProtocol
+import EventLoop
+import Glibc
+import Room
+
+// The steady-state delivery path must allocate nothing per delivered message (DESIGN.md §5):
+// each benchmark reports wall time and mallocs per operation (scaled by `scaledIterations`).
+// BENCH_SHORT=1 (CI) runs a few iterations only; no benchmark has timing thresholds.
+
+let short = getenv("BENCH_SHORT") != nil
+
+func config(_ scale: BenchmarkScalingFactor = .kilo) -> Benchmark.Configuration {
+    .init(
+        metrics: [.wallClock, .throughput, .mallocCountTotal, .instructions],
+        timeUnits: .nanoseconds,
+        warmupIterations: short ? 1 : 3,
+        scalingFactor: scale,
+        maxDuration: short ? .milliseconds(200) : .seconds(2),
+        maxIterations: short ? 5 : 1000)
+}
+
+/// 1,000 frames of a 64-byte message text, back to back, as a socket read would return them.
+func framedStream(count: Int, payload: Int) -> [UInt8] {
+    let text = [UInt8](repeating: UInt8(ascii: "x"), count: payload)
+    var out: [UInt8] = []
+    for _ in 0..<count { out += FrameEncoder.frame(text) }
+    return out
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark("FramedDecoder.decode 64 B frame", configuration: config()) { benchmark in
+        let stream = framedStream(count: 1000, payload: 64)
+        benchmark.startMeasurement()
+        stream.withUnsafeBytes { bytes in
+            var done = 0
+            while done < benchmark.scaledIterations.count {
+                var offset = 0
+                while offset < bytes.count && done < benchmark.scaledIterations.count {
+                    let r = FramedDecoder.decode(UnsafeRawBufferPointer(rebasing: bytes[offset...]), maxPayload: 65536)
+                    guard case .frame(let po, let pl) = r else { fatalError("decode") }
+                    blackHole(pl)
+                    offset += po + pl
+                    done += 1
+                }
+            }
+        }
+    }
+
+    Benchmark("RingBuffer append+consume 74 B", configuration: config()) { benchmark in
+        let ring = RingBuffer(minimumCapacity: 4096)
+        let chunk = [UInt8](repeating: 1, count: 74)
+        benchmark.startMeasurement()
+        chunk.withUnsafeBytes { c in
+            for _ in benchmark.scaledIterations {
+                ring.append(c)
+                ring.withContiguousReadableBytes { blackHole($0.count) }
+                ring.consume(74)
+            }
+        }
+    }
+
+    // Fan-out: one shared frame queued to 100 recipients, each queue flushed with writev to
+    // /dev/null (the real syscall path). One operation = one delivery.
+    Benchmark("WriteQueue enqueue+flush per recipient (100 recipients)", configuration: config()) { benchmark in
+        let devNull = open("/dev/null", O_WRONLY)
+        defer { close(devNull) }
+        let pool = IOVecPool()
+        var queues = [WriteQueue](repeating: WriteQueue(), count: 100)
+        let frame = ChatFrames.message(sender: "alice", text: String(repeating: "x", count: 64))
+        // Warm the queues' storage once, outside the measurement.
+        for i in queues.indices { queues[i].enqueue(frame); _ = queues[i].flush(to: devNull, using: pool) }
+        benchmark.startMeasurement()
+        var delivered = 0
+        while delivered < benchmark.scaledIterations.count {
+            for i in queues.indices {
+                queues[i].enqueue(frame)
+                _ = queues[i].flush(to: devNull, using: pool)
+            }
+            delivered += queues.count
+        }
+    }
+
+    Benchmark("History.append (50 entries)", configuration: config()) { benchmark in
+        var history = History(capacity: 50)
+        let frames = (0..<64).map { ChatFrames.message(sender: "bob", text: "message \($0)") }
+        for f in frames { history.append(f) }
+        benchmark.startMeasurement()
+        for i in benchmark.scaledIterations {
+            history.append(frames[i & 63])
+        }
+        blackHole(history.count)
+    }
+
+    // For comparison: encoding a message allocates once per message (the shared frame), never
+    // per recipient.
+    Benchmark("ChatFrames.message encode once per message", configuration: config()) { benchmark in
+        let text = [UInt8](repeating: UInt8(ascii: "x"), count: 64)
+        let name = Array("alice".utf8)
+        benchmark.startMeasurement()
+        name.withUnsafeBytes { n in
+            text.withUnsafeBytes { t in
+                for _ in benchmark.scaledIterations { blackHole(ChatFrames.message(sender: n, text: t)) }
+            }
+        }
+    }
+}

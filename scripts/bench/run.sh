@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# `make bench`: chatd against the seed's Python server, SwiftNIO's NIOChatServer and
+# redis-server pub/sub, same scenarios, same run; writes BENCHMARKS.md (tables as absolute
+# numbers and ratios). Everything on 127.0.0.1; every server is started here, fresh for each
+# scenario, and stopped by its own PID. Bounded: about 5 minutes after the builds.
+#
+# Environment: BENCH_SCRATCH (swift build --scratch-path), BENCH_WORK (scratch outside the repo, default /tmp/chatd-bench-work),
+# BENCH_QUICK=1 (1-second runs, for trying the script), BENCH_OUT (default BENCHMARKS.md),
+# SEED_FILE (the seed's markdown; default ../shared/seed/000_0fc96f87f9e4f5f0.txt).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+REPO=$PWD
+WORK=${BENCH_WORK:-/tmp/chatd-bench-work}
+OUT=${BENCH_OUT:-$REPO/BENCHMARKS.md}
+QUICK=${BENCH_QUICK:-0}
+NIO_TAG=2.101.3
+mkdir -p "$WORK"
+RESULTS=$WORK/results.jsonl
+: > "$RESULTS"
+LOG=$WORK/run.log
+: > "$LOG"
+
+if [[ $QUICK == 1 ]]; then DUR=1; WARM=0.5; CONNS=2000; else DUR=5; WARM=1; CONNS=19000; fi
+
+./scripts/bench/setup.sh
+
+echo "== building chatd and chatd-bench (release)"
+SCRATCH=()
+[[ -n ${BENCH_SCRATCH:-} ]] && SCRATCH=(--scratch-path "$BENCH_SCRATCH")
+swift build "${SCRATCH[@]}" -c release --product chatd >>"$LOG" 2>&1
+swift build "${SCRATCH[@]}" -c release --product chatd-bench >>"$LOG" 2>&1
+BIN=$(swift build "${SCRATCH[@]}" -c release --show-bin-path)
+CHATD=$BIN/chatd
+BENCH=$BIN/chatd-bench
+
+echo "== building NIOChatServer $NIO_TAG (release, in $WORK/nio, never committed)"
+if [[ ! -d $WORK/nio/.git ]]; then
+    git clone -q /opt/swift-packages/apple/swift-nio.git "$WORK/nio" 2>>"$LOG" \
+        || git clone -q https://github.com/apple/swift-nio "$WORK/nio"
+fi
+git -C "$WORK/nio" checkout -q "$NIO_TAG"
+(cd "$WORK/nio" && swift build -c release --product NIOChatServer >>"$LOG" 2>&1)
+NIO=$(cd "$WORK/nio" && swift build -c release --show-bin-path)/NIOChatServer
+
+echo "== extracting the seed's Python server (host and port patched, nothing else)"
+SEED_FILE=${SEED_FILE:-}
+for f in "$SEED_FILE" "$REPO/../shared/seed/000_0fc96f87f9e4f5f0.txt" /work/shared/seed/000_0fc96f87f9e4f5f0.txt; do
+    [[ -n $f && -f $f ]] && { SEED_FILE=$f; break; }
+done
+HAVE_SEED=0
+if [[ -f $SEED_FILE ]]; then
+    awk '/^ *```python/{f=1;next} /^ *```/{if(f){exit}} f' "$SEED_FILE" > "$WORK/seed_orig.py"
+    HAVE_SEED=1
+fi
+
+# One process per server, started here and stopped by PID only.
+ulimit -n "$(ulimit -Hn)"
+PID=
+stop_server() {
+    if [[ -n $PID ]] && kill -0 "$PID" 2>/dev/null; then
+        kill "$PID" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$PID" 2>/dev/null || true
+        wait "$PID" 2>/dev/null || true
+    fi
+    PID=
+}
+trap stop_server EXIT INT TERM
+
+wait_port() {
+    for _ in $(seq 150); do
+        (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+        kill -0 "$PID" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+
+# start_server NAME PORT: sets PID.
+start_server() {
+    local name=$1 port=$2
+    case $name in
+    chatd) "$CHATD" --listen "127.0.0.1:$port" --threads 1 --msg-rate 0 --max-conns-per-ip 0 --history 0 >>"$LOG" 2>&1 & PID=$! ;;
+    chatd-t2) "$CHATD" --listen "127.0.0.1:$port" --threads 2 --msg-rate 0 --max-conns-per-ip 0 --history 0 >>"$LOG" 2>&1 & PID=$! ;;
+    seed)
+        sed -e 's/^IP = .*/IP = "127.0.0.1"/' -e "s/^Port = .*/Port = $port/" "$WORK/seed_orig.py" > "$WORK/seed.py"
+        python3 "$WORK/seed.py" >/dev/null 2>&1 & PID=$! ;;
+    nio) "$NIO" 127.0.0.1 "$port" >/dev/null 2>&1 & PID=$! ;;
+    redis) redis-server --port "$port" --bind 127.0.0.1 --protected-mode no --save '' --appendonly no \
+        --maxclients 19990 --daemonize no --logfile "$WORK/redis.log" & PID=$! ;;
+    esac
+    wait_port "$port"
+}
+
+adapter_of() { case $1 in nio) echo line ;; redis) echo resp ;; *) echo framed ;; esac; }
+
+# run NAME SCENARIO ARGS...: one fresh server, one chatd-bench run, one JSON line.
+PORT=7610
+run() {
+    local name=$1 scenario=$2; shift 2
+    PORT=$((PORT + 1))
+    if ! start_server "$name" "$PORT"; then
+        echo "   $name: did not start" | tee -a "$LOG"
+        stop_server
+        return
+    fi
+    printf '   %-9s %-12s %s\n' "$name" "$scenario" "$*"
+    local line
+    if line=$(timeout 120 "$BENCH" "$scenario" --port "$PORT" --adapter "$(adapter_of "$name")" --server-pid "$PID" \
+        --label "$name" --json "$@" 2>>"$LOG"); then
+        echo "$line" >> "$RESULTS"
+    else
+        echo "   $name $scenario failed (see $LOG)" | tee -a "$LOG"
+        echo "{\"label\": \"$name\", \"scenario\": \"$scenario\", \"failed\": true, \"args\": \"$*\"}" >> "$RESULTS"
+    fi
+    stop_server
+    sleep 0.5
+}
+
+SERVERS=(chatd nio redis)
+[[ $HAVE_SEED == 1 ]] && SERVERS=(chatd seed nio redis)
+
+echo "== fanout: 100 clients, 1 room, 1 sender, as fast as possible"
+for s in "${SERVERS[@]}" chatd-t2; do
+    run "$s" fanout --clients 100 --rooms 1 --senders 1 --rate 0 --size 64 --duration "$DUR" --warmup "$WARM"
+done
+
+echo "== latency: 1,000 clients, 1 room, 10 senders, 1,000 msg/s offered"
+for s in "${SERVERS[@]}"; do
+    run "$s" latency --clients 1000 --rooms 1 --senders 10 --rate 1000 --size 64 --duration "$DUR" --warmup "$WARM" \
+        --hgrm "$WORK/latency-$s.hgrm"
+done
+
+echo "== latency: 1,000 clients, 10 rooms, 10 senders, 1,000 msg/s offered (servers with rooms)"
+for s in chatd redis; do
+    run "$s" latency --clients 1000 --rooms 10 --senders 10 --rate 1000 --size 64 --duration "$DUR" --warmup "$WARM"
+done
+
+echo "== connections: $CONNS idle connections"
+for s in chatd nio redis; do
+    run "$s" connections --clients "$CONNS" --procs 2 --connect-rate 5000 --hold 2
+done
+
+echo "== churn: 32 concurrent connect/greet/send/close cycles"
+for s in chatd nio redis; do
+    run "$s" churn --concurrency 32 --duration "$DUR" --warmup "$WARM"
+done
+
+echo "== writing $OUT"
+python3 scripts/bench/report.py "$RESULTS" "$OUT" --quick "$QUICK"
+echo "bench: done; raw results in $RESULTS, latency distributions in $WORK/latency-*.hgrm"
