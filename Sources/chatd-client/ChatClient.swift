@@ -1,0 +1,502 @@
+import ChatProtocol
+import EventLoop
+import Glibc
+
+/// Options the client runs with (parsed by `ClientCommand`).
+struct ClientOptions: Sendable {
+    var host = "127.0.0.1"
+    var port = 7575
+    var username: String?
+    var room: String?
+    var reconnect = true
+    var colors = ColorPolicy.auto
+    var timestamps = true
+    /// Scripting mode: seconds to keep reading replies after stdin's EOF once everything
+    /// typed has been written to the socket.
+    var eofGrace = 1.0
+    var maxBackoff = 5.0
+}
+
+/// The client: one event loop with stdin, the daemon socket and a signalfd in one epoll set.
+///
+/// Interactive mode (stdin is a terminal) edits input with libedit and renders chat with
+/// `Renderer`; scripting mode (stdin is a pipe or file) sends each input line as a message
+/// and prints `user > text` lines. Lost connections are retried with `Backoff` unless
+/// `--no-reconnect`; each new connection logs in again and re-joins the last room.
+final class ChatClient: EventLoopHandler {
+    enum Kind: UInt64 {
+        case stdin = 1, socket = 2, signal = 3
+    }
+
+    enum TimerKind: UInt32 {
+        case reconnect = 1, connectTimeout = 2, eofGrace = 3, eofDeadline = 4
+    }
+
+    let options: ClientOptions
+    let interactive: Bool
+    let renderer: Renderer
+    let loop: EventLoop
+    private let signals: SignalFD
+    private var editor: LineEditor?
+
+    private var session: Session?
+    private var connection: Connection?
+    /// Incremented per connection attempt; socket tokens and timers carry it so events for
+    /// a previous socket are ignored.
+    private var generation: UInt64 = 0
+    private var backoff: Backoff
+    private var reconnectPending = false
+    private var everConnected = false
+    /// Lines typed while offline, sent after the next login (bounded).
+    private var outbox: [String] = []
+    private var outboxBytes = 0
+    static let maxOutboxBytes = 1 << 20
+
+    /// Scripting mode: stdin reached EOF; the partial line and the stdin buffer.
+    private var stdinEOF = false
+    private var stdinBuffer: [UInt8] = []
+    private var stdinInEpoll = false
+    private var graceScheduled = false
+
+    /// Rendered output of the current tick, printed in one go at tick end.
+    private var pendingOutput: [String] = []
+    private(set) var exitCode: Int32?
+
+    init(options: ClientOptions, interactive: Bool) throws {
+        self.options = options
+        self.interactive = interactive
+        let stdoutIsTerminal = Terminal.isTerminal(1)
+        var environment: [String: String] = [:]
+        for key in ["NO_COLOR", "TERM"] {
+            if let value = getenv(key) { environment[key] = String(cString: value) }
+        }
+        renderer = Renderer(
+            colors: interactive && options.colors.enabled(stdoutIsTerminal: stdoutIsTerminal, environment: environment),
+            showTimestamps: options.timestamps)
+        backoff = Backoff(cap: options.maxBackoff)
+        loop = try EventLoop(index: 0)
+        signals = try SignalFD(signals: [SIGINT, SIGTERM, SIGHUP, SIGWINCH])
+        signal(SIGPIPE, SIG_IGN)
+        try loop.epoll.add(signals.fd, events: [.readable], token: Kind.signal.rawValue)
+    }
+
+    /// Runs until the user leaves; returns the exit status.
+    func run() -> Int32 {
+        if interactive {
+            let editor = LineEditor(prompt: "", columns: Terminal.columns(1))
+            self.editor = editor
+            do {
+                try loop.epoll.add(0, events: [.readable], token: Kind.stdin.rawValue)
+            } catch {
+                Terminal.write("chatd-client: cannot watch the terminal: \(error)\n", fd: 2)
+                return 1
+            }
+            if let name = options.username {
+                startSession(username: name)
+            } else {
+                askForUsername(reason: nil)
+            }
+        } else {
+            setUpScriptInput()
+            if let name = options.username { startSession(username: name) }
+        }
+        if exitCode == nil { loop.run(self) }
+        editor?.stop()
+        flushOutput()
+        return exitCode ?? 0
+    }
+
+    // MARK: - Session and connection
+
+    private func startSession(username: String) {
+        if session == nil {
+            session = Session(username: username, room: options.room.map(Self.normalizeRoom))
+        } else {
+            session?.username = username
+        }
+        if interactive {
+            editor?.setPrompt(promptText(), redraw: false)
+            editor?.start { [unowned self] line in self.interactiveLine(line) }
+        }
+        connect()
+    }
+
+    static func normalizeRoom(_ room: String) -> String {
+        room.hasPrefix("#") ? String(room.dropFirst()) : room
+    }
+
+    private func connect() {
+        reconnectPending = false
+        generation &+= 1
+        connection = nil
+        guard let address = Resolver.resolve(host: options.host, port: options.port) else {
+            connectionFailed("cannot resolve \(options.host)")
+            return
+        }
+        do {
+            let conn = try Connection(to: address)
+            connection = conn
+            try loop.epoll.add(conn.fd, events: .connection, token: socketToken)
+            loop.schedule(Timer(deadline: loop.now + 10_000_000_000, token: generation,
+                                kind: TimerKind.connectTimeout.rawValue))
+            if conn.established { connectionEstablished() }
+        } catch {
+            connectionFailed("\(error)")
+        }
+    }
+
+    private var socketToken: UInt64 { (generation << 8) | Kind.socket.rawValue }
+
+    private func connectionEstablished() {
+        guard let conn = connection, var session else { return }
+        for frame in session.handshake() { conn.send(frame) }
+        self.session = session
+        everConnected = true
+        if interactive {
+            local("connected to \(options.host):\(options.port) as \(session.username)")
+            editor?.setPrompt(promptText())
+        }
+        for line in outbox { conn.send(line) }
+        outbox.removeAll()
+        outboxBytes = 0
+        flushSocket()
+    }
+
+    /// A connection attempt failed or an established connection was lost.
+    private func connectionFailed(_ reason: String) {
+        let wasEstablished = connection?.established ?? false
+        let rejection = wasEstablished ? session?.loginRejection : nil
+        connection = nil
+        generation &+= 1
+        if let rejection {
+            // Not a network problem: retrying with the same name gets the same answer.
+            if interactive {
+                report("login refused: \(rejection)")
+                askForUsername(reason: rejection)
+            } else {
+                Terminal.write("chatd-client: login refused: \(rejection)\n", fd: 2)
+                finish(2)
+            }
+            return
+        }
+        let what = wasEstablished ? "connection lost: \(reason)" : "cannot connect to \(options.host):\(options.port): \(reason)"
+        guard options.reconnect, !(stdinEOF && !interactive && outbox.isEmpty) else {
+            report(what)
+            finish(wasEstablished && stdinEOF ? 0 : 1)
+            return
+        }
+        if wasEstablished { backoff.reset() }
+        let delay = backoff.next(unit: Double(UInt32.random(in: 0..<1000)) / 1000)
+        report(what + "; retrying in " + Self.seconds(delay))
+        reconnectPending = true
+        loop.schedule(Timer(deadline: loop.now + Monotonic.nanoseconds(seconds: delay), token: generation,
+                            kind: TimerKind.reconnect.rawValue))
+        editor?.setPrompt(promptText())
+    }
+
+    static func seconds(_ value: Double) -> String {
+        let tenths = Int((value * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10) s"
+    }
+
+    private func report(_ text: String) {
+        if interactive {
+            local(text)
+        } else {
+            Terminal.write("chatd-client: \(text)\n", fd: 2)
+        }
+    }
+
+    private func send(_ line: String) {
+        if let conn = connection, conn.established {
+            conn.send(line)
+            flushSocket()
+        } else if outboxBytes + line.utf8.count <= Self.maxOutboxBytes {
+            outbox.append(line)
+            outboxBytes += line.utf8.count
+            if interactive { local("not connected: message queued") }
+        } else {
+            report("not connected and the queue is full: message dropped")
+        }
+    }
+
+    private func flushSocket() {
+        guard let conn = connection else { return }
+        do {
+            try conn.flush()
+        } catch {
+            connectionFailed(error.description)
+            return
+        }
+        checkScriptDone()
+    }
+
+    private func socketEvent(_ events: EpollEvents) {
+        guard let conn = connection else { return }
+        if !conn.established {
+            if let error = conn.finishConnect() {
+                connectionFailed(error.description)
+                return
+            }
+            connectionEstablished()
+        }
+        guard connection === conn else { return }
+        do {
+            try conn.readAvailable { [unowned self] payload in self.received(payload) }
+            try conn.flush()
+        } catch {
+            if connection === conn { connectionFailed(error.description) }
+            return
+        }
+        if events.contains(.error) || events.contains(.hangup) {
+            connectionFailed("connection closed")
+            return
+        }
+        checkScriptDone()
+    }
+
+    private func received(_ payload: String) {
+        guard session != nil, let line = session?.receive(payload) else { return }
+        if (session?.acceptedFrames ?? 0) > 0 { backoff.reset() }
+        if interactive {
+            pendingOutput.append(renderer.render(line, timestamp: Terminal.now(), width: editor?.columns ?? 0))
+        } else {
+            let text = line.kind == .action ? "/me " + line.text : line.text
+            pendingOutput.append(Renderer.scriptLine(sender: line.sender, text: text))
+        }
+    }
+
+    // MARK: - Interactive input
+
+    /// True while the prompt asks for a username (the room prompt must not replace it).
+    private var askingUsername = false
+
+    private func askForUsername(reason: String?) {
+        guard let editor else { return }
+        askingUsername = true
+        let fallback = getenv("USER").map { String(cString: $0) } ?? ""
+        editor.setPrompt(fallback.isEmpty ? "username: " : "username [\(fallback)]: ")
+        editor.start { [unowned self] line in self.usernameLine(line, fallback: fallback) }
+    }
+
+    private func usernameLine(_ line: String?, fallback: String) {
+        guard let line else {
+            finish(0)
+            return
+        }
+        let name = line.isEmpty ? fallback : line
+        switch Names.validateUsername(name) {
+        case .success(let valid):
+            askingUsername = false
+            startSession(username: valid)
+        case .failure(let error):
+            editor?.printAbove(renderer.render(
+                sender: "", text: "invalid name: \(error.reason(for: .username))", kind: .error,
+                timestamp: Terminal.now(), width: editor?.columns ?? 0))
+            editor?.reinstall()
+        }
+    }
+
+    private func interactiveLine(_ line: String?) {
+        guard let editor else { return }
+        guard let line else {
+            // Ctrl-D on an empty line.
+            finish(0)
+            return
+        }
+        guard var session else { return }
+        if !line.isEmpty { editor.addHistory(line) }
+        let action = session.input(line, interactive: true)
+        self.session = session
+        switch action {
+        case .ignore:
+            editor.eraseSubmittedLine(line)
+        case .quit:
+            connection?.send("/quit")
+            try? connection?.flush()
+            finish(0)
+            return
+        case .showHelp:
+            for text in Session.helpLines { local(text) }
+        case .send(let payload, let echo):
+            if let echo {
+                editor.eraseSubmittedLine(line)
+                pendingOutput.append(renderer.render(echo, timestamp: Terminal.now(), width: editor.columns))
+            }
+            send(payload)
+        }
+        printPending(redisplay: false)
+        editor.setPrompt(promptText(), redraw: false)
+        editor.reinstall()
+    }
+
+    private func promptText() -> String {
+        guard let session else { return "> " }
+        let room = "#" + (session.room ?? "lobby")
+        let online = connection?.established ?? false
+        return (online ? "" : "(offline) ") + room + "> "
+    }
+
+    private func local(_ text: String) {
+        pendingOutput.append(renderer.render(sender: "", text: text, kind: .local, timestamp: Terminal.now(),
+                                             width: editor?.columns ?? 0))
+    }
+
+    // MARK: - Scripting input
+
+    private func setUpScriptInput() {
+        do {
+            try loop.epoll.add(0, events: [.readable], token: Kind.stdin.rawValue)
+            stdinInEpoll = true
+        } catch {
+            // A regular file or /dev/null cannot be polled (epoll_ctl: EPERM); it never
+            // blocks either, so read it all now.
+            while !stdinEOF { readScriptInput() }
+        }
+    }
+
+    private func readScriptInput() {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = chunk.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress, $0.count) }
+        if n < 0 && (errno == EINTR || errno == EAGAIN) { return }
+        if n <= 0 {
+            stdinEOF = true
+            if stdinInEpoll {
+                loop.epoll.remove(0)
+                stdinInEpoll = false
+            }
+            if !stdinBuffer.isEmpty { scriptLine(stdinBuffer[...]) }
+            stdinBuffer.removeAll()
+            if session == nil {
+                Terminal.write("chatd-client: no username (give --user or a first input line)\n", fd: 2)
+                finish(1)
+                return
+            }
+            // Hard bound: a daemon that never comes back does not keep a pipeline waiting.
+            loop.schedule(Timer(deadline: loop.now + Monotonic.nanoseconds(seconds: options.eofGrace + 10), token: 0,
+                                kind: TimerKind.eofDeadline.rawValue))
+            checkScriptDone()
+            return
+        }
+        stdinBuffer.append(contentsOf: chunk[0..<n])
+        var start = 0
+        while let newline = stdinBuffer[start...].firstIndex(of: 0x0A) {
+            scriptLine(stdinBuffer[start..<newline])
+            start = newline + 1
+        }
+        stdinBuffer.removeFirst(start)
+    }
+
+    private func scriptLine(_ bytes: ArraySlice<UInt8>) {
+        var line = String(decoding: bytes, as: UTF8.self)
+        if line.hasSuffix("\r") { line.removeLast() }
+        guard var session else {
+            // Without --user, the first line is the username, as in the seed's client.
+            startSession(username: line)
+            return
+        }
+        if case .send(let payload, _) = session.input(line, interactive: false) { send(payload) }
+        self.session = session
+    }
+
+    /// Scripting mode after EOF: once everything is written, wait `eofGrace` for replies.
+    private func checkScriptDone() {
+        guard !interactive, stdinEOF, !graceScheduled, outbox.isEmpty,
+              let conn = connection, conn.established, !conn.hasPendingOutput else { return }
+        graceScheduled = true
+        loop.schedule(Timer(deadline: loop.now + Monotonic.nanoseconds(seconds: options.eofGrace), token: 0,
+                            kind: TimerKind.eofGrace.rawValue))
+    }
+
+    // MARK: - Output
+
+    /// Prints this tick's lines. Inside libedit's line handler the cursor is already on a
+    /// fresh row and re-installing the handler draws the prompt, so no redisplay there.
+    private func printPending(redisplay: Bool = true) {
+        guard !pendingOutput.isEmpty else { return }
+        let text = pendingOutput.joined(separator: "\n")
+        pendingOutput.removeAll()
+        if let editor {
+            if redisplay {
+                editor.printAbove(text)
+            } else {
+                Terminal.write(text.replacing("\n", with: "\r\n") + "\r\n")
+            }
+        } else {
+            Terminal.write(text + "\n")
+            if Terminal.stdoutBroken { finish(exitCode ?? 0) }
+        }
+    }
+
+    private func flushOutput() {
+        guard !pendingOutput.isEmpty else { return }
+        let text = pendingOutput.joined(separator: "\n")
+        pendingOutput.removeAll()
+        Terminal.write(interactive ? text.replacing("\n", with: "\r\n") + "\r\n" : text + "\n")
+    }
+
+    private func finish(_ code: Int32) {
+        if exitCode == nil { exitCode = code }
+        loop.stop()
+    }
+
+    // MARK: - EventLoopHandler
+
+    func loop(_ loop: EventLoop, event token: UInt64, events: EpollEvents) {
+        switch Kind(rawValue: token & 0xFF) {
+        case .stdin:
+            if interactive {
+                editor?.readAvailable()
+                if events.contains(.hangup) && !Terminal.hasInput(0) { finish(0) }
+            } else if !stdinEOF {
+                readScriptInput()
+            }
+        case .socket:
+            guard token >> 8 == generation else { return }
+            socketEvent(events)
+        case .signal:
+            while let number = signals.next() {
+                switch number {
+                case SIGWINCH:
+                    editor?.resize(columns: Terminal.columns(1))
+                case SIGINT:
+                    finish(interactive ? 0 : 130)
+                default:
+                    finish(128 + number)
+                }
+            }
+        case nil:
+            break
+        }
+    }
+
+    func loopWasWoken(_ loop: EventLoop) {}
+
+    func loop(_ loop: EventLoop, timer: Timer) {
+        switch TimerKind(rawValue: timer.kind) {
+        case .reconnect:
+            if timer.token == generation, reconnectPending { connect() }
+        case .connectTimeout:
+            if timer.token == generation, let conn = connection, !conn.established {
+                connectionFailed("connect timed out")
+            }
+        case .eofGrace:
+            finish(0)
+        case .eofDeadline:
+            if exitCode == nil {
+                if !outbox.isEmpty { report("\(outbox.count) line(s) not sent") }
+                finish(outbox.isEmpty ? 0 : 1)
+            }
+        case nil:
+            break
+        }
+    }
+
+    func loopTickDidEnd(_ loop: EventLoop) -> Bool {
+        printPending()
+        if let editor, session != nil, !askingUsername, exitCode == nil {
+            editor.setPrompt(promptText())
+        }
+        return false
+    }
+}

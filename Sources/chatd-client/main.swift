@@ -1,0 +1,3 @@
+import ArgumentParser
+
+ClientCommand.main()
