@@ -248,3 +248,58 @@ struct LoopThreadHandle {
     }
     func join() { thread.join() }
 }
+
+// MARK: - Groups of clients and transcripts
+
+/// Logs in `names` one after another and consumes the join notices, checking them exactly:
+/// client i sees "<name> joined #lobby" for every later client, in order. On return every
+/// client's stream is empty.
+func loginAll(port: Int, _ names: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> [E2EClient] {
+    var clients: [E2EClient] = []
+    for n in names { clients.append(try E2EClient.login(port: port, name: n)) }
+    for (i, c) in clients.enumerated() {
+        let later = names[(i + 1)...].map { Msg.notice("\($0) joined #lobby") }
+        let got = later.isEmpty ? [] : (c.receive(count: later.count) ?? c.partial)
+        #expect(got == later, "\(c.name): join notices", sourceLocation: sourceLocation)
+    }
+    return clients
+}
+
+/// Checks that transcripts of one room are consistent with a single order: every member got
+/// every other member's messages exactly once (none of its own), each sender's messages in
+/// send order, and any two members agree on the relative order of the messages both got.
+/// `sent[name]` is what `name` sent, in order.
+func expectConsistentTranscripts(
+    _ transcripts: [String: [Msg]], sent: [String: [String]], _ context: String = "",
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    let members = transcripts.keys.sorted()
+    for m in members {
+        let t = transcripts[m]!
+        let expectedCount = sent.filter { $0.key != m && members.contains($0.key) }.map(\.value.count).reduce(0, +)
+        #expect(t.count == expectedCount, "\(context) \(m): \(t.count) messages, expected \(expectedCount)",
+                sourceLocation: sourceLocation)
+        #expect(!t.contains { $0.sender == m }, "\(context) \(m) received its own message", sourceLocation: sourceLocation)
+        for (sender, texts) in sent where sender != m && members.contains(sender) {
+            let fromSender = t.filter { $0.sender == sender }.map(\.text)
+            #expect(fromSender == texts, "\(context) \(m): messages from \(sender) missing or out of order",
+                    sourceLocation: sourceLocation)
+        }
+    }
+    // Pairwise agreement: any two members see the same order of the messages neither sent.
+    var disagreements = 0
+    for (i, x) in members.enumerated() {
+        for y in members[(i + 1)...] {
+            let a = transcripts[x]!.filter { $0.sender != y }
+            let b = transcripts[y]!.filter { $0.sender != x }
+            if a != b {
+                disagreements += 1
+                if disagreements <= 3 {
+                    let at = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
+                    Issue.record("\(context): \(x) and \(y) disagree on the order at position \(at) of \(a.count)",
+                                 sourceLocation: sourceLocation)
+                }
+            }
+        }
+    }
+}
