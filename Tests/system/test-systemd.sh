@@ -18,6 +18,8 @@
 #   watchdog:  SIGSTOP of the main process → systemd restarts it (NRestarts increments; WatchdogSec=2s)
 #   socket:    only chatd.socket started; the first connection starts chatd.service and is served
 #              on the socket's port, and chatd does not bind its own "listen" address
+#   deb:       packaging/deb/{postinst,prerm,postrm}: install enables and starts both units (the
+#              service with the socket's fd), upgrade restarts chatd, remove stops, purge disables
 # One line per check, "PASS name" or "FAIL name: why", then "N passed, N failed"; exit status
 # non-zero on any failure. The sandbox and every client process it started are always torn down.
 set -uo pipefail
@@ -224,6 +226,37 @@ check "socket: clients on the socket's port are served" relayed "$SOCKPORT" gina
 not_listening_own() { ! ss -Htln "sport = :$PORT" | grep -q .; }
 check "socket: chatd uses the passed socket, not its own listen address" not_listening_own
 in_sb systemctl stop chatd.socket chatd.service >/dev/null 2>&1
+
+# --- Debian maintainer scripts ------------------------------------------------------------------
+# The .deb itself cannot be installed here (/usr is the host's), but its postinst/prerm/postrm
+# run against the sandbox's systemd: /etc and /var (deb-systemd-helper's state) are overlays.
+# They get dpkg's environment (deb-systemd-helper refuses to run without it), and a host
+# /usr/sbin/policy-rc.d (container images ship one that forbids starting services: exit 101) is
+# hidden inside the sandbox's mount namespace only, as on a normal Debian system.
+DEB=$repo/packaging/deb
+maint() {   # maint SCRIPT ARG...: run a maintainer script as dpkg would
+  local script=$1; shift
+  in_sb env DPKG_MAINTSCRIPT_PACKAGE=chatd DPKG_MAINTSCRIPT_NAME="$script" DPKG_MAINTSCRIPT_ARCH=amd64 \
+    sh "$DEB/$script" "$@" >>"$WORK/maint.log" 2>&1
+}
+enabled() { [[ $(in_sb systemctl is-enabled "$1" 2>/dev/null) == "$2" ]]; }
+in_sb sh -c '[ ! -e /usr/sbin/policy-rc.d ] || mount --bind /bin/true /usr/sbin/policy-rc.d' >/dev/null 2>&1
+# The tests above started chatd.service often enough to reach StartLimitBurst= (5 in 10 s).
+in_sb systemctl reset-failed chatd.service chatd.socket >/dev/null 2>&1
+maint postinst configure
+check "deb postinst configure: chatd.service and chatd.socket enabled and active" eval \
+  'enabled chatd.service enabled && enabled chatd.socket enabled && wait_until 5 is_state chatd.service active && is_state chatd.socket active'
+hold "$SOCKPORT" hank
+check "deb postinst configure: service started with the socket's fd serves clients" wait_until 5 has_line hank CONNECTED
+old_pid=$(prop chatd.service MainPID)
+maint postinst configure 0.1.0-1   # as on an upgrade from 0.1.0-1
+upgraded() { is_state chatd.service active && [[ $(prop chatd.service MainPID) != "$old_pid" ]] && is_state chatd.socket active; }
+check "deb postinst upgrade: chatd restarted, socket kept listening" wait_until 5 upgraded
+maint prerm remove
+check "deb prerm remove: both units stopped" eval 'is_state chatd.service inactive && is_state chatd.socket inactive'
+maint postrm remove
+maint postrm purge
+check "deb postrm purge: enablement removed" eval '! enabled chatd.service enabled && ! enabled chatd.socket enabled'
 
 echo "# systemd system test took $(( $(date +%s%3N) - T0 )) ms"
 echo "$passed passed, $failed failed"

@@ -19,8 +19,8 @@
 # /lib/systemd/system/chatd.{service,socket},
 # /etc/chatd/chatd.json (conffile), /usr/share/doc/chatd/{copyright,changelog.Debian.gz,README.md}.
 # Maintainer scripts are the blocks dh_installsystemd (debhelper 13) generates for a package
-# with chatd.service + chatd.socket: enable both on install, start/restart on configure,
-# stop on remove, purge enablement state on purge (packaging/deb/{postinst,prerm,postrm}).
+# with chatd.service + chatd.socket: enable both on install, start on configure (socket first),
+# restart the service on upgrade, stop on remove, purge enablement state on purge.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
