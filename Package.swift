@@ -28,7 +28,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
-        .package(url: "https://github.com/apple/swift-configuration", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
     ],
     targets: [
@@ -56,7 +56,11 @@ let package = Package(
             swiftSettings: hot),
         .executableTarget(
             name: "chatd",
-            dependencies: ["ChatDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "ChatDaemon", "Systemd",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         .systemLibrary(name: "CEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .executableTarget(
@@ -66,10 +70,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
+        // The benchmark's pure parts (adapters, statistics) are a library so they are unit-tested.
+        .target(
+            name: "BenchCore",
+            dependencies: ["ChatProtocol", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            path: "Benchmarks/BenchCore",
+            swiftSettings: strict),
         .executableTarget(
             name: "chatd-bench",
             dependencies: [
-                "EventLoop", "ChatProtocol",
+                "EventLoop", "ChatProtocol", "BenchCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -81,7 +91,8 @@ let package = Package(
         .testTarget(name: "SystemdTests", dependencies: ["Systemd"], swiftSettings: strict),
         .testTarget(
             name: "ChatDaemonTests",
-            dependencies: ["ChatDaemon", "EventLoop", "ChatProtocol"],
+            dependencies: ["ChatDaemon", "EventLoop", "ChatProtocol", "Room", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
+        .testTarget(name: "BenchTests", dependencies: ["BenchCore", "ChatProtocol", .product(name: "Histogram", package: "hdrhistogram-swift")], swiftSettings: strict),
     ]
 )

@@ -1,3 +1,4 @@
+import BenchCore
 import Synchronization
 
 /// A counter shared by the loops and the coordinator.
