@@ -44,6 +44,11 @@ public final class ChatServer: @unchecked Sendable {
     /// returns the daemon accepts connections.
     public func start() throws {
         let fdLimit = Posix.raiseFileLimit()
+        if handleSignals {
+            SignalFD.block(ControlLoop.handledSignals)
+            // A client vanishing mid-write must not kill the daemon (send(2): EPIPE).
+            signal(SIGPIPE, SIG_IGN)
+        }
         let n = config.resolvedThreads
         loops = try (0..<n).map { i throws(Errno) in try EventLoop(index: i) }
         let limits = ChatLimits(config)

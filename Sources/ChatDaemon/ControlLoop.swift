@@ -11,6 +11,7 @@ import Systemd
 final class ControlLoop: EventLoopHandler {
     enum TimerKind: UInt32 { case status = 1, watchdog }
     static let signalToken: UInt64 = 1
+    static let handledSignals: [CInt] = [SIGTERM, SIGINT, SIGHUP]
     static let statusInterval: UInt64 = 2_000_000_000
 
     unowned let server: ChatServer
@@ -28,11 +29,9 @@ final class ControlLoop: EventLoopHandler {
 
     func setUp() throws {
         if server.handleSignals {
-            let fd = try SignalFD(signals: [SIGTERM, SIGINT, SIGHUP])
+            let fd = try SignalFD(signals: Self.handledSignals)
             try server.control.epoll.add(fd.fd, events: [.readable], token: Self.signalToken)
             signals = consume fd
-            // A client vanishing mid-write must not kill the daemon (send(2): EPIPE).
-            signal(SIGPIPE, SIG_IGN)
         }
         let now = Monotonic.now()
         lastStatusAt = now

@@ -18,6 +18,16 @@ public struct SignalFD: ~Copyable {
 
     deinit { Posix.close(fd) }
 
+    /// Blocks `signals` in the calling thread; threads created afterwards inherit the mask
+    /// (pthread_sigmask(3)). Call before spawning loop threads, or the kernel may deliver a
+    /// signal to a thread that does not read the signalfd and apply its default action.
+    public static func block(_ signals: [CInt]) {
+        var set = sigset_t()
+        chatd_sigset_empty(&set)
+        for s in signals { chatd_sigset_add(&set, s) }
+        _ = pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
     /// Next pending signal number, or nil when none is queued.
     public func next() -> CInt? {
         var info = signalfd_siginfo()
