@@ -55,9 +55,11 @@ extension LoopWorker {
     func flushAll() -> Bool {
         guard !flushList.isEmpty else { return false }
         var again = false
-        let list = flushList
-        flushList.removeAll(keepingCapacity: true)
-        for conn in list {
+        // Swap buffers rather than copy-and-clear: clearing an array that is still shared
+        // would allocate a fresh buffer every tick.
+        swap(&flushList, &flushing)
+        defer { flushing.removeAll(keepingCapacity: true) }
+        for conn in flushing {
             conn.inFlushList = false
             guard slots[conn.id.slot] === conn, conn.writable, !conn.outbound.isEmpty else { continue }
             switch conn.outbound.flush(to: conn.fd, using: iovecs, budget: Self.writeBudget) {
@@ -124,7 +126,7 @@ extension LoopWorker {
     func processCloses() {
         guard !closeList.isEmpty else { return }
         let list = closeList
-        closeList.removeAll(keepingCapacity: true)
+        closeList = []
         for conn in list { destroy(conn) }
     }
 

@@ -45,9 +45,16 @@ final class LoopWorker: EventLoopHandler {
     var members: [Int: [Connection]] = [:]
 
     let readBuffer: UnsafeMutableRawBufferPointer
-    let iovecs = IOVecPool()
+    let iovecs = IOVecPool(coalesceAverageBelow: LoopWorker.coalesceBelow)
+    static let coalesceBelow: Int = {
+        if let v = getenv("CHATD_EXPERIMENT_COALESCE"), let n = Int(String(cString: v)) { return n }
+        return 0
+    }()
     var flushList: [Connection] = []
+    /// The other half of `flushList`'s double buffer: the list being flushed right now.
+    var flushing: [Connection] = []
     var readQueue: [Connection] = []
+    var reading: [Connection] = []
     var closeList: [Connection] = []
     var batch = ContiguousArray<LoopMessage>()
 
@@ -118,12 +125,12 @@ final class LoopWorker: EventLoopHandler {
     func loopTickDidEnd(_ loop: EventLoop) -> Bool {
         // Re-posted readers first (they were cut short by the read budget last tick).
         if !readQueue.isEmpty {
-            let pending = readQueue
-            readQueue.removeAll(keepingCapacity: true)
-            for c in pending where slots[c.id.slot] === c {
+            swap(&readQueue, &reading)
+            for c in reading where slots[c.id.slot] === c {
                 c.inReadQueue = false
                 readFromSocket(c)
             }
+            reading.removeAll(keepingCapacity: true)
         }
         drainMailbox()
         processCloses()

@@ -6,13 +6,23 @@ import Glibc
 public final class IOVecPool {
     public let capacity: Int
     @usableFromInline let vectors: UnsafeMutablePointer<iovec>
+    /// Where batches of small frames are copied to go out in one write(2).
+    @usableFromInline let scratch: UnsafeMutableRawBufferPointer
+    /// Batches whose frames average at most this many bytes are copied into `scratch` and
+    /// written with one write(2) instead of a writev(2) of many tiny iovecs (0 = never).
+    public var coalesceAverageBelow: Int
 
-    public init(capacity: Int = Posix.iovMax) {
+    public init(capacity: Int = Posix.iovMax, scratchBytes: Int = 64 * 1024, coalesceAverageBelow: Int = 0) {
         self.capacity = capacity
         vectors = .allocate(capacity: capacity)
+        scratch = .allocate(byteCount: scratchBytes, alignment: 16)
+        self.coalesceAverageBelow = coalesceAverageBelow
     }
 
-    deinit { vectors.deallocate() }
+    deinit {
+        vectors.deallocate()
+        scratch.deallocate()
+    }
 }
 
 /// How a flush ended.
@@ -79,7 +89,18 @@ public struct WriteQueue {
             }
             let written: Int
             do {
-                switch try Posix.writev(fd, pool.vectors, n) {
+                let result: IOResult<Int>
+                if n > 1 && batchBytes <= pool.scratch.count && batchBytes <= pool.coalesceAverageBelow &* n {
+                    var p = pool.scratch.baseAddress!
+                    for k in 0..<n {
+                        p.copyMemory(from: pool.vectors[k].iov_base, byteCount: pool.vectors[k].iov_len)
+                        p += pool.vectors[k].iov_len
+                    }
+                    result = try Posix.write(fd, UnsafeRawBufferPointer(start: pool.scratch.baseAddress, count: batchBytes))
+                } else {
+                    result = try Posix.writev(fd, pool.vectors, n)
+                }
+                switch result {
                 case .processed(let w): written = w
                 case .wouldBlock: return .blocked
                 }
