@@ -180,8 +180,22 @@ final class ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { for p in cargs { free(p) } }
+        // Start the child the way systemd or a shell would: empty signal mask, default
+        // dispositions. (Test threads are often dispatch workers that block every signal, and
+        // a spawned child would inherit that mask and hide signal-handling bugs.)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for sig in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGQUIT] { sigaddset(&defaults, sig) }
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var p: pid_t = 0
-        let r = posix_spawn(&p, argv[0], &actions, nil, &cargs, environ)
+        let r = posix_spawn(&p, argv[0], &actions, &attr, &cargs, environ)
         guard r == 0 else { throw E2EError("posix_spawn \(argv[0]): \(r)") }
         pid = p
     }

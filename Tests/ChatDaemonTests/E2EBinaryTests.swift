@@ -1,0 +1,130 @@
+// End-to-end tests against the real `chatd` executable (CHATD_BIN, default
+// .build-e2e/debug/chatd or .build/debug/chatd under the package root): the seed-compatibility
+// script, running out of file descriptors, and signals.
+
+import Glibc
+import Testing
+
+/// The package root, from this file's path (Tests/ChatDaemonTests/E2EBinaryTests.swift).
+private let packageRoot: String = {
+    var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
+    parts.removeLast(3)
+    return parts.joined(separator: "/")
+}()
+
+private let chatdPath: String? = {
+    if let p = getenv("CHATD_BIN") {
+        let s = String(cString: p)
+        return access(s, X_OK) == 0 ? s : nil
+    }
+    for candidate in [".build-e2e/debug/chatd", ".build/debug/chatd"] {
+        let path = packageRoot + "/" + candidate
+        if access(path, X_OK) == 0 { return path }
+    }
+    return nil
+}()
+
+private let python3: String? = ["/usr/bin/python3", "/usr/local/bin/python3", "/bin/python3"].first { access($0, X_OK) == 0 }
+    ?? {
+        // e.g. a pyenv shim on PATH
+        guard let path = getenv("PATH") else { return nil }
+        return String(cString: path).split(separator: ":").map { "\($0)/python3" }.first { access($0, X_OK) == 0 }
+    }()
+
+/// Starts the real chatd on a free loopback port; `extra` are more flags, `shellPrefix` runs
+/// before it in /bin/sh (e.g. `ulimit -n 64;`).
+private func startChatd(_ extra: String = "", shellPrefix: String = "") throws -> (ChildProcess, Int) {
+    let port = ChatdBinary.freePort()
+    let log = "/tmp/chatd-e2e-\(getpid())-\(port).log"
+    let cmd = "\(shellPrefix) exec '\(chatdPath!)' --listen 127.0.0.1:\(port) \(extra)"
+    let p = try ChildProcess(["/bin/sh", "-c", cmd], logPath: log)
+    guard waitForPort(port, timeout: 10) else {
+        p.terminate()
+        throw E2EError("chatd did not start listening on \(port): \(p.log)")
+    }
+    return (p, port)
+}
+
+@Suite("E2E real binary", .enabled(if: chatdPath != nil, "chatd binary not found: build it (swift build --scratch-path .build-e2e) or set CHATD_BIN"))
+struct E2EBinaryTests {
+    @Test(.enabled(if: python3 != nil, "python3 not found"))
+    func seedTutorialClientsChatThroughChatd() throws {
+        let (chatd, port) = try startChatd("--threads 2")
+        defer { chatd.terminate() }
+        let log = "/tmp/chatd-e2e-compat-\(getpid())-\(port).log"
+        let script = packageRoot + "/Tests/compat/seed_client_compat.py"
+        let py = try ChildProcess([python3!, script, "127.0.0.1", String(port)], logPath: log)
+        let status = py.wait(timeout: 30)
+        if status == nil { kill(py.pid, SIGKILL); py.wait(timeout: 5) }
+        #expect(status == 0, "seed_client_compat.py failed (wait status \(String(describing: status))):\n\(py.log)")
+        #expect(py.log.contains("OK: both seed-style clients saw each other's messages"))
+    }
+
+    @Test func sigtermShutsDownGracefully() throws {
+        let (chatd, port) = try startChatd("--threads 2 --shutdown-timeout 2")
+        defer { chatd.terminate() }
+        let c = try loginAll(port: port, ["alice", "bob"])
+        kill(chatd.pid, SIGTERM)
+        for cl in c {
+            #expect(cl.expectClosed(timeout: 5))
+            #expect(cl.partial == [.notice("server shutting down")], "\(cl.name)")
+        }
+        let status = chatd.wait(timeout: 5)
+        // WIFEXITED && WEXITSTATUS == 0
+        #expect(status.map { $0 & 0x7f == 0 && ($0 >> 8) & 0xff == 0 } == true,
+                "chatd wait status \(String(describing: status)) (\(status.map { $0 & 0x7f }.map { "signal \($0)" } ?? "still running")) after SIGTERM; log:\n\(chatd.log)")
+    }
+
+    @Test func sighupKeepsServing() throws {
+        let (chatd, port) = try startChatd("--threads 2")
+        defer { chatd.terminate() }
+        let c = try loginAll(port: port, ["alice", "bob"])
+        kill(chatd.pid, SIGHUP)
+        e2eSleep(0.5)
+        #expect(chatd.wait(timeout: 0.1) == nil, "chatd exited on SIGHUP (wait status \(String(describing: chatd.exitStatus)))")
+        if chatd.exitStatus == nil {
+            try c[0].send(frame: "after reload")
+            #expect(c[1].receive() == Msg("alice", "after reload"))
+        }
+    }
+
+    /// EMFILE: with `ulimit -n 64` the daemon runs out of fds; it keeps serving the clients it
+    /// has, and accepts again once fds are freed.
+    @Test func runningOutOfFileDescriptors() throws {
+        let (chatd, port) = try startChatd("--threads 1 --max-conns-per-ip 0", shellPrefix: "ulimit -n 64;")
+        defer { chatd.terminate() }
+        let old = try loginAll(port: port, ["alice", "bob"])
+        var extra: [E2EClient] = []
+        var stuck: E2EClient?
+        for i in 0..<100 {
+            let c: E2EClient
+            do { c = try E2EClient(port: port) } catch { break }  // refused: fine too
+            c.name = "fill\(i)"
+            do {
+                try c.send(frame: c.name)
+                try c.sync(timeout: 0.5)
+                extra.append(c)
+            } catch {
+                stuck = c  // connected in the kernel backlog, but the daemon cannot accept it
+                break
+            }
+        }
+        #expect(stuck != nil, "never ran out of fds with ulimit -n 64 (\(extra.count) connections)")
+        #expect(extra.count > 20 && extra.count < 64, "\(extra.count) connections before EMFILE")
+        // Existing clients are still served.
+        try old[0].send(frame: "still here")
+        #expect(old[1].receiveUntil { !$0.isNotice }?.last == Msg("alice", "still here"))
+        // Free some fds: the waiting connection is accepted and served, and new ones too.
+        for c in extra.prefix(10) { c.close() }
+        if let stuck {
+            #expect(stuck.receiveUntil(timeout: 5) { $0.isNotice && $0.text.hasPrefix("in #lobby") } != nil,
+                    "the connection waiting in the backlog was not served after fds were freed")
+        }
+        let fresh = try E2EClient.connect(port: port, name: "fresh")
+        #expect((try? fresh.sync(timeout: 5)) != nil, "no new connection accepted after fds were freed")
+        try fresh.send(frame: "hello again")
+        #expect(old[0].receiveUntil { !$0.isNotice }?.last == Msg("fresh", "hello again"))
+        #expect(chatd.log.contains("accept paused"), "no 'accept paused' in the log:\n\(chatd.log.suffix(2000))")
+        #expect(chatd.wait(timeout: 0) == nil, "chatd exited")
+    }
+}
