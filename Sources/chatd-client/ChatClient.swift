@@ -290,9 +290,10 @@ final class ChatClient: EventLoopHandler {
             askingUsername = false
             startSession(username: valid)
         case .failure(let error):
-            editor?.printAbove(renderer.render(
+            pendingOutput.append(renderer.render(
                 sender: "", text: "invalid name: \(error.reason(for: .username))", kind: .error,
                 timestamp: Terminal.now(), width: editor?.columns ?? 0))
+            printPending(redisplay: false)
             editor?.reinstall()
         }
     }

@@ -28,6 +28,7 @@ final class LineEditor {
     init(prompt: String, columns: Int) {
         self.prompt = prompt
         self.columns = columns
+        Terminal.enableUTF8Locale()
         rl_catch_signals = 0
         rl_catch_sigwinch = 0
         using_history()
@@ -164,6 +165,16 @@ enum Terminal {
                 }
             }
         }
+    }
+
+    /// libedit decodes input with the C library's multibyte functions: under the default
+    /// "C" locale a typed "é" or "山" would be taken apart byte by byte. Use the user's
+    /// locale, and C.UTF-8 when that is not UTF-8 (chat is UTF-8 on the wire anyway).
+    static func enableUTF8Locale() {
+        if let name = setlocale(LC_CTYPE, ""), String(cString: name).uppercased().replacing("-", with: "").contains("UTF8") {
+            return
+        }
+        if setlocale(LC_CTYPE, "C.UTF-8") == nil { _ = setlocale(LC_CTYPE, "C.utf8") }
     }
 
     /// Local wall-clock time for the timestamp column.
