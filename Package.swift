@@ -93,6 +93,7 @@ let package = Package(
             name: "ChatDaemonTests",
             dependencies: ["ChatDaemon", "EventLoop", "ChatProtocol", "Room", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
+        .testTarget(name: "ClientTests", dependencies: ["chatd-client"], swiftSettings: strict),
         .testTarget(name: "BenchTests", dependencies: ["BenchCore", "ChatProtocol", .product(name: "Histogram", package: "hdrhistogram-swift")], swiftSettings: strict),
     ]
 )

@@ -24,7 +24,7 @@ BIN=$("$SWIFT" build --show-bin-path)
 export CHATD_BIN=$BIN/chatd CHATD_CLIENT_BIN=$BIN/chatd-client
 
 suite swift-tests "$SWIFT" test --skip-build
-for t in Tests/system/test-*.sh; do
+for t in Tests/system/test-*.sh Tests/system/client-*.sh; do
   [[ -e $t ]] || continue
   suite "$(basename "$t" .sh)" bash "$t" "$BIN" </dev/null
 done
