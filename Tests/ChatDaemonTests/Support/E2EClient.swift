@@ -47,7 +47,10 @@ func encodeFrame(_ text: String) -> [UInt8] { encodeFrame(Array(text.utf8)) }
 final class E2EClient {
     private(set) var fd: CInt
     private var buffer: [UInt8] = []
+    /// Where the unparsed bytes of `buffer` start (consumed bytes are dropped in batches).
+    private var start = 0
     /// The peer closed (EOF) or reset the connection.
+    private var chunk = [UInt8](repeating: 0, count: 65536)
     private(set) var closedByPeer = false
     private(set) var resetByPeer = false
     var name: String = ""
@@ -156,7 +159,6 @@ final class E2EClient {
             let p = poll(&pfd, 1, CInt(min(remaining * 1000 + 1, 60_000)))
             if p < 0 { if errno == EINTR { continue }; return false }
             if p == 0 { continue }
-            var chunk = [UInt8](repeating: 0, count: 65536)
             let n = chunk.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
             if n > 0 {
                 buffer.append(contentsOf: chunk[0..<n])
@@ -175,18 +177,27 @@ final class E2EClient {
 
     /// Parses one complete frame from the buffer. Throws if the daemon sent a malformed header.
     private func takeFrame() -> [UInt8]? {
-        guard buffer.count >= 10 else { return nil }
-        let header = String(decoding: buffer[0..<10], as: UTF8.self)
+        let available = buffer.count - start
+        guard available >= 10 else { return nil }
+        let header = String(decoding: buffer[start..<(start + 10)], as: UTF8.self)
         let trimmed = header.filter { $0 != " " }
         guard let n = Int(trimmed), n >= 0 else {
             // Not a frame: surface it as a frame that no test expects.
-            let bad = buffer
+            let bad = buffer[start...]
             buffer.removeAll()
+            start = 0
             return Array("<<malformed header: \(bad.prefix(20))>>".utf8)
         }
-        guard buffer.count >= 10 + n else { return nil }
-        let payload = Array(buffer[10..<(10 + n)])
-        buffer.removeFirst(10 + n)
+        guard available >= 10 + n else { return nil }
+        let payload = Array(buffer[(start + 10)..<(start + 10 + n)])
+        start += 10 + n
+        if start == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            start = 0
+        } else if start > 1 << 16 {
+            buffer.removeFirst(start)
+            start = 0
+        }
         return payload
     }
 
