@@ -251,3 +251,41 @@ struct EventLoopTests {
 extension String {
     func trimmingSuffixNewline() -> String { hasSuffix("\n") ? String(dropLast()) : self }
 }
+
+/// After its first timer fires, schedules (from the end of that tick) a second timer with the
+/// very same — now past — deadline.
+final class SameDeadlineHandler: EventLoopHandler, Sendable {
+    let fired = Mutex<[(token: UInt64, at: UInt64)]>([])
+    let pending = Mutex<UInt64?>(nil)
+
+    func loop(_ loop: EventLoop, event token: UInt64, events: EpollEvents) {}
+    func loopWasWoken(_ loop: EventLoop) {}
+    func loop(_ loop: EventLoop, timer: Timer) {
+        fired.withLock { $0.append((timer.token, Monotonic.now())) }
+        if timer.token == 1 { pending.withLock { $0 = timer.deadline } }
+    }
+    func loopTickDidEnd(_ loop: EventLoop) -> Bool {
+        if let d = pending.withLock({ p -> UInt64? in defer { p = nil }; return p }) {
+            loop.schedule(Timer(deadline: d, token: 2, kind: 0))
+        }
+        return false
+    }
+}
+
+extension EventLoopTests {
+    /// A timer whose deadline equals the one the timerfd was last armed for — and has already
+    /// fired and been drained — must still fire promptly, not one heartbeat later.
+    @Test func timerScheduledForTheJustExpiredDeadlineFiresPromptly() throws {
+        let loop = try EventLoop(index: 0)
+        loop.heartbeatMilliseconds = 2_000
+        let handler = SameDeadlineHandler()
+        loop.schedule(Timer(deadline: Monotonic.now() + 10_000_000, token: 1, kind: 0))
+        let thread = LoopThread.spawn(name: "same-deadline") { loop.run(handler) }
+        let prompt = waitUntil(seconds: 1) { handler.fired.withLock { $0.count } == 2 }
+        #expect(prompt, "second timer with an already-expired, already-armed deadline waited for the heartbeat")
+        _ = waitUntil(seconds: 5) { handler.fired.withLock { $0.count } == 2 }
+        loop.stop()
+        thread.join()
+        #expect(handler.fired.withLock { $0.map(\.token) } == [1, 2])
+    }
+}
