@@ -44,11 +44,10 @@ public final class ChatServer: @unchecked Sendable {
     /// returns the daemon accepts connections.
     public func start() throws {
         let fdLimit = Posix.raiseFileLimit()
-        if handleSignals {
-            SignalFD.block(ControlLoop.handledSignals)
-            // A client vanishing mid-write must not kill the daemon (send(2): EPIPE).
-            signal(SIGPIPE, SIG_IGN)
-        }
+        // A client vanishing mid-write must not kill the daemon: writev(2) on a reset socket
+        // raises SIGPIPE unless it is ignored (there is no MSG_NOSIGNAL for writev).
+        signal(SIGPIPE, SIG_IGN)
+        if handleSignals { SignalFD.block(ControlLoop.handledSignals) }
         let n = config.resolvedThreads
         loops = try (0..<n).map { i throws(Errno) in try EventLoop(index: i) }
         let limits = ChatLimits(config)

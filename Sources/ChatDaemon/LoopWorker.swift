@@ -157,6 +157,7 @@ final class LoopWorker: EventLoopHandler {
     func allocateSlot() -> (slot: Int, generation: UInt32) {
         if let s = freeSlots.popLast() {
             generations[s] = (generations[s] &+ 1) & 0xFF_FFFF
+            if generations[s] == 0 { generations[s] = 1 }  // 0 is ConnectionID.none
             return (s, generations[s])
         }
         slots.append(nil)

@@ -79,6 +79,9 @@ public final class EventLoop: @unchecked Sendable {
                     handler.loopWasWoken(self)
                 } else if token == Self.timerToken {
                     timerFD.drain()
+                    // The fired deadline is no longer armed: a timer scheduled for that same
+                    // instant later in this tick must re-arm the timerfd.
+                    armedDeadline = 0
                 } else {
                     handler.loop(self, event: token, events: epoll.events(at: i))
                 }

@@ -69,7 +69,18 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String { family == AF_INET6 && !host.contains(".") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    /// IPv6 in brackets (RFC 3986 §3.2.2), except IPv4-mapped addresses, which `host` prints as
+    /// IPv4. (glibc prints some other IPv6 addresses with a dotted tail, so the test is on the
+    /// mapped prefix, not on the text.)
+    public var description: String { family == AF_INET6 && !isIPv4Mapped ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    var isIPv4Mapped: Bool {
+        guard family == AF_INET6 else { return false }
+        return withUnsafeBytes(of: storage) { raw in
+            var a = raw.load(as: sockaddr_in6.self).sin6_addr
+            return withUnsafeBytes(of: &a) { b in b[0..<10].allSatisfy { $0 == 0 } && b[10] == 0xff && b[11] == 0xff }
+        }
+    }
 
     public static func == (a: SocketAddress, b: SocketAddress) -> Bool {
         withUnsafeBytes(of: a.storage) { x in withUnsafeBytes(of: b.storage) { y in x.elementsEqual(y) } }

@@ -163,7 +163,7 @@ public final class ChatHub: Sendable {
             st.members[id] = new
             let frame = ChatFrames.notice("\(old) is now known as \(new)")
             for loop in 0..<loopCount where st.membersPerLoop[loop] > 0 {
-                post(.deliver(roomID: room.id, frame: frame, except: ConnectionID(rawValue: 0)), to: loop, from: currentLoop)
+                post(.deliver(roomID: room.id, frame: frame, except: .none), to: loop, from: currentLoop)
             }
         }
     }

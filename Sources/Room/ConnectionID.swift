@@ -16,5 +16,8 @@ public struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
     @inlinable public var slot: Int { Int(truncatingIfNeeded: rawValue & 0xFFFF_FFFF) }
     @inlinable public var generation: UInt32 { UInt32(truncatingIfNeeded: (rawValue >> 32) & 0xFF_FFFF) }
 
+    /// Names no connection: generations start at 1 and skip 0 when they wrap.
+    public static let none = ConnectionID(rawValue: 0)
+
     public var description: String { "\(loop)/\(slot)#\(generation)" }
 }
