@@ -68,7 +68,8 @@ public struct WriteQueue {
         _pending = 0
     }
 
-    /// Writes as much as the socket takes, up to `budget` bytes, with writev(2) batches of at
+    /// Writes as much as the socket takes, stopping once `budget` bytes are passed (batches are
+    /// built from whole frames, so one call may exceed the budget by one frame), with writev(2) batches of at
     /// most IOV_MAX frames. Frames stay referenced until fully written, which keeps their
     /// memory alive for the kernel call.
     public mutating func flush(to fd: CInt, using pool: IOVecPool, budget: Int = .max) -> FlushResult {
