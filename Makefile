@@ -6,7 +6,7 @@ RELEASE    := .build/release
 DEBUG      := .build/debug
 DEB_OUT    ?= out
 
-.PHONY: setup build release run test test-unit test-system test-client test-compat deb bench bench-micro fuzz test-tsan test-asan soak clean
+.PHONY: deb-check test-system unit-check setup build release run test test-unit test-system test-client test-compat deb bench bench-micro fuzz test-tsan test-asan soak clean
 
 setup:
 	@./scripts/setup.sh
@@ -35,6 +35,19 @@ deb: setup
 	$(SWIFT) build -c release --static-swift-stdlib --product chatd
 	$(SWIFT) build -c release --static-swift-stdlib --product chatd-client
 	./packaging/deb/build-deb.sh $(DEB_OUT)
+
+## Lint the .deb the way Debian does (errors fail; warnings are printed).
+deb-check: deb
+	lintian --fail-on error $(DEB_OUT)/chatd_*.deb
+
+## chatd under a real systemd + journald in a private namespace (root; about 20 s).
+test-system: build
+	bash Tests/system/test-systemd.sh "$$($(SWIFT) build --show-bin-path)" </dev/null
+
+## Unit files: verify (stderr must be empty) and the exposure score (must be <= 1.2).
+unit-check:
+	bash Tests/system/sandbox.sh analyze verify packaging/chatd.socket packaging/chatd.service
+	bash Tests/system/sandbox.sh analyze security --offline=true packaging/chatd.service | tail -n 1
 
 bench: setup
 	./scripts/bench/run.sh
