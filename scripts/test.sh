@@ -29,6 +29,9 @@ for t in Tests/system/test-*.sh Tests/system/client-*.sh; do
   suite "$(basename "$t" .sh)" bash "$t" "$BIN" </dev/null
 done
 
+# The Debian package: release build with the Swift runtime linked statically, then lintian.
+suite deb-check make --no-print-directory deb-check
+
 echo
 if ((failed)); then echo "failed suites: ${failures[*]}"; fi
 echo "$passed passed, $failed failed"
