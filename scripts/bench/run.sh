@@ -19,6 +19,7 @@ RESULTS=$WORK/results.jsonl
 : > "$RESULTS"
 LOG=$WORK/run.log
 : > "$LOG"
+cut -d" " -f1-3 /proc/loadavg > "$WORK/loadavg"
 
 if [[ $QUICK == 1 ]]; then DUR=1; WARM=0.5; CONNS=2000; else DUR=5; WARM=1; CONNS=19000; fi
 
@@ -147,5 +148,5 @@ for s in chatd nio redis; do
 done
 
 echo "== writing $OUT"
-python3 scripts/bench/report.py "$RESULTS" "$OUT" --quick "$QUICK"
+python3 scripts/bench/report.py "$RESULTS" "$OUT" --quick "$QUICK" --micro "${BENCH_MICRO_LOG:-$WORK/micro.log}" --loadavg "$WORK/loadavg"
 echo "bench: done; raw results in $RESULTS, latency distributions in $WORK/latency-*.hgrm"
