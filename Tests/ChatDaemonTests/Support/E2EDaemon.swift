@@ -23,11 +23,11 @@ final class E2EDaemon: @unchecked Sendable {
 
     /// Defaults for tests: loopback, 2 loops, no rate limit, no per-IP limit (many clients share
     /// 127.0.0.1), no history, short deadlines. `configure` adjusts them.
-    init(_ configure: (inout ChatConfig) -> Void = { _ in }) throws {
+    init(ignoreSIGPIPE: Bool = true, _ configure: (inout ChatConfig) -> Void = { _ in }) throws {
         // A client that vanishes mid-write must not kill the test process. chatd ignores
         // SIGPIPE only when it handles signals itself (ControlLoop.setUp), which an in-process
-        // daemon with handleSignals: false does not.
-        signal(SIGPIPE, SIG_IGN)
+        // daemon with handleSignals: false does not (see E2ELibraryModeTests).
+        if ignoreSIGPIPE { signal(SIGPIPE, SIG_IGN) }
         var c = ChatConfig()
         c.listen = [ListenAddress(host: "127.0.0.1", port: 0)]
         c.threads = 2
