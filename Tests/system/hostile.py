@@ -13,6 +13,7 @@ on a loaded 2-core machine):
   HOSTILE_NEVER_READERS=100   clients that never read, HOSTILE_HEALTHY=100 healthy members
   HOSTILE_AMPLIFY=300         connections in the handshake-buffer amplification check
 """
+import atexit
 import errno
 import os
 import random
@@ -28,6 +29,7 @@ import tempfile
 import time
 
 failures = []
+daemons = []  # every chatd this process started, stopped on exit (also on SIGTERM from timeout)
 
 
 def env_int(name, default):
@@ -67,6 +69,7 @@ class Daemon:
                 "--log-level", "info", *flags]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.log, stdin=subprocess.DEVNULL)
         self.pid = self.proc.pid
+        daemons.append(self)
         deadline = time.monotonic() + 20
         self.port = None
         while self.port is None:
@@ -112,7 +115,8 @@ class Daemon:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        os.unlink(self.log.name)
+        if os.path.exists(self.log.name):
+            os.unlink(self.log.name)
         return self.proc.returncode
 
 
@@ -698,6 +702,8 @@ def main():
     bin_dir = sys.argv[1]
     names = sys.argv[2:] or list(CHECKS)
     limit = raise_fd_limit()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    atexit.register(lambda: [d.stop() for d in daemons])
     t_all = time.monotonic()
     for name in names:
         t0 = time.monotonic()
