@@ -1,0 +1,54 @@
+import ChatProtocol
+import Foundation
+import Testing
+
+/// Replays every committed libFuzzer input (Fuzz/corpus/<target>/, seeds plus any crash
+/// reproducer added there) through the same entry points the fuzzers call, so a fixed crash
+/// stays fixed in `swift test` without libFuzzer. A violated invariant traps the test process.
+/// To add a crash found by scripts/fuzz/run.sh: copy the artifact from
+/// .build-fuzz/artifacts/<target>/ into Fuzz/corpus/<target>/ (name it crash-<what>) and,
+/// for a readable record, add its bytes to `knownCrashes` below.
+@Suite("Fuzz regressions")
+struct FuzzRegressionTests {
+    static let corpusRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fuzz/corpus")
+
+    static let targets = ["decoder", "command", "names"]
+
+    static func run(_ target: String, _ input: UnsafeRawBufferPointer) {
+        switch target {
+        case "decoder": ProtocolFuzzing.fuzzDecoder(input)
+        case "command": ProtocolFuzzing.fuzzCommand(input)
+        case "names": ProtocolFuzzing.fuzzNames(input)
+        default: Issue.record("unknown fuzz target \(target)")
+        }
+    }
+
+    /// Inputs that crashed a fuzz target once (target, bytes). None so far: the fuzzers ran
+    /// (scripts/fuzz/run.sh) without finding a crash; keep this list for the next one.
+    static let knownCrashes: [(target: String, input: [UInt8])] = []
+
+    static func corpus(_ target: String) throws -> [(String, Data)] {
+        let dir = corpusRoot.appendingPathComponent(target)
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        return try names.map { ($0, try Data(contentsOf: dir.appendingPathComponent($0))) }
+    }
+
+    @Test("committed corpus inputs keep every invariant", arguments: 0..<targets.count)
+    func corpusReplays(_ index: Int) throws {
+        let target = Self.targets[index]
+        let inputs = try Self.corpus(target)
+        #expect(inputs.count >= 10, "seed corpus Fuzz/corpus/\(target) is missing or nearly empty")
+        for (_, data) in inputs {
+            data.withUnsafeBytes { Self.run(target, $0) }
+        }
+    }
+
+    @Test("known crash inputs no longer crash")
+    func knownCrashesStayFixed() {
+        for crash in Self.knownCrashes {
+            crash.input.withUnsafeBytes { Self.run(crash.target, $0) }
+        }
+    }
+}
