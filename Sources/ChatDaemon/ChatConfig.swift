@@ -253,6 +253,9 @@ public struct ChatConfig: Sendable, Equatable {
         try check(.queueSoftSeconds, queueSoftSeconds, 0...3600)
         try check(.queueHardBytes, queueHardBytes, 1...Self.maxQueueBytes, unit: " bytes")
         try check(.msgRate, msgRate, 0...Self.maxRate, unit: " messages per second")
+        if msgRate > 0 && msgRate < 0.001 {
+            throw ConfigError("msg-rate must be 0 (off) or at least 0.001 messages per second (got \(msgRate))", key: "msg-rate")
+        }
         try check(.msgBurst, msgBurst, 1...1_000_000, unit: " messages")
         try check(.maxConnsPerIP, maxConnsPerIP, 0...Self.maxConnectionsLimit, unit: "")
         try check(.maxConns, maxConns, 0...Self.maxConnectionsLimit, unit: "")

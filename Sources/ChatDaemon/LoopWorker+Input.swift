@@ -64,8 +64,9 @@ extension LoopWorker {
         let consumed = decodeFrames(conn, chunk)
         if consumed < chunk.count && conn.closeReason == nil && slots[conn.id.slot] === conn {
             let rest = UnsafeRawBufferPointer(rebasing: chunk[consumed...])
-            let want = FramedDecoder.frameLength(rest, maxPayload: limits.maxMessageBytes) ?? Framing.headerLength
-            let ring = RingBuffer(minimumCapacity: max(want, rest.count))
+            // Sized by the bytes actually received, not by the length the header claims: 11
+            // bytes must not reserve 64 KiB. The ring doubles as more of the frame arrives.
+            let ring = RingBuffer(minimumCapacity: rest.count)
             ring.append(rest)
             conn.inbound = ring
         }

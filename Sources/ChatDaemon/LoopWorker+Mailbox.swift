@@ -24,13 +24,29 @@ extension LoopWorker {
             case .direct(let id, let frame):
                 if let conn = connection(for: id) { enqueue(frame, to: conn) }
             case .reconfigure(let newLimits):
-                limits = newLimits
+                apply(newLimits)
             case .shutdown(let deadline):
                 beginShutdown(deadline: deadline)
             }
         }
         // Keep the capacity: the producers will fill this storage again after the next swap.
         batch.removeAll(keepingCapacity: true)
+    }
+
+    /// New limits apply to connections already open too: their rate, and idle timers when
+    /// an idle timeout is switched on.
+    func apply(_ newLimits: ChatLimits) {
+        let armIdle = limits.idleTimeout == 0 && newLimits.idleTimeout > 0
+        limits = newLimits
+        for case let conn? in slots where conn.closeReason == nil {
+            conn.bucket.ratePerSecond = newLimits.msgRate
+            conn.bucket.burst = Double(max(1, newLimits.msgBurst))
+            if armIdle { schedule(conn, .idle, at: loop.now &+ newLimits.idleTimeout) }
+            if conn.pausedForRate && newLimits.msgRate <= 0 {
+                conn.pausedForRate = false
+                resumeInput(conn)
+            }
+        }
     }
 
     func beginShutdown(deadline: UInt64) {

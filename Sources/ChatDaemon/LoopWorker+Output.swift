@@ -104,6 +104,8 @@ extension LoopWorker {
         if let notice { conn.outbound.enqueue(ChatFrames.notice(notice)) }
         condemn(conn, reason: reason, notice: conn.name.isEmpty ? nil : "\(conn.name) disconnected")
         markDirty(conn)
+        let limit = loop.now &+ Self.closeTimeout
+        schedule(conn, .linger, at: shuttingDown ? min(shutdownDeadline, limit) : limit)
         if conn.outbound.isEmpty { finishGracefulClose(conn) }
     }
 
@@ -141,5 +143,12 @@ extension LoopWorker {
         conn.outbound.removeAll()
         Posix.close(conn.fd)
         if acceptPaused { resumeAccepting() }
+        // Timers are cancelled lazily; once dead connections' timers outnumber live ones,
+        // drop them so churn with long timeouts cannot grow the heap without bound.
+        if loop.timerCount > 4 &* liveConnections &+ 1024 {
+            loop.compactTimers { [unowned self] t in
+                t.token == 0 || self.connection(forToken: t.token) != nil
+            }
+        }
     }
 }

@@ -21,6 +21,9 @@ final class LoopWorker: EventLoopHandler {
     static let writeBudget = 1 << 20
     static let acceptBatch = 128
     static let lingerTimeout: UInt64 = 2_000_000_000
+    /// A connection being closed gracefully is destroyed after this long even if its peer never
+    /// takes the last frames: closing must not depend on the peer's cooperation.
+    static let closeTimeout: UInt64 = 5_000_000_000
 
     let loop: EventLoop
     let hub: ChatHub
@@ -93,7 +96,10 @@ final class LoopWorker: EventLoopHandler {
 
     func loop(_ loop: EventLoop, event token: UInt64, events: EpollEvents) {
         if token & Self.listenerTokenBase != 0 {
-            acceptConnections(listeners[Int(token & 0xFFFF)].fd)
+            // The same epoll batch may hold a shutdown (which closed the listeners) before
+            // this event.
+            let i = Int(token & 0xFFFF)
+            if !shuttingDown && i < listeners.count { acceptConnections(listeners[i].fd) }
             return
         }
         guard let conn = connection(forToken: token) else { return }  // stale: slot reused

@@ -64,6 +64,14 @@ public final class EventLoop: @unchecked Sendable {
         timers.schedule(timer)
     }
 
+    /// Timers scheduled and not yet fired (including lazily cancelled ones). Loop thread only.
+    public var timerCount: Int { timers.count }
+
+    /// Drops every pending timer for which `keep` is false. Loop thread only.
+    public func compactTimers(keep: (Timer) -> Bool) {
+        timers.removeAll { !keep($0) }
+    }
+
     /// Runs until `stop()`. Each tick: wait, dispatch every event, fire due timers, then let the
     /// handler flush.
     public func run(_ handler: some EventLoopHandler) {

@@ -21,6 +21,19 @@ public final class Mailbox<Message: Sendable>: Sendable {
         if wasEmpty { doorbell() }
     }
 
+    /// Appends without ringing and says whether the caller must ring (`ring()`): lets a
+    /// producer holding another lock ring after releasing it.
+    @inlinable
+    public func append(_ message: Message) -> Bool {
+        queue.withLock { q -> Bool in
+            q.append(message)
+            return q.count == 1
+        }
+    }
+
+    @inlinable
+    public func ring() { doorbell() }
+
     /// Posts without ringing: for a loop posting to itself, which drains at the end of the tick.
     @inlinable
     public func postQuietly(_ message: Message) {

@@ -10,7 +10,7 @@ public final class RingBuffer {
     public init(minimumCapacity: Int) {
         var cap = 64
         while cap < minimumCapacity { cap <<= 1 }
-        storage = .allocateZeroed(cap)
+        storage = .allocate(byteCount: cap, alignment: 16)
         mask = cap - 1
     }
 
@@ -26,7 +26,7 @@ public final class RingBuffer {
         guard count > writableCount else { return }
         var cap = capacity
         while cap - readableCount < count { cap <<= 1 }
-        let fresh = UnsafeMutableRawPointer.allocateZeroed(cap)
+        let fresh = UnsafeMutableRawPointer.allocate(byteCount: cap, alignment: 16)
         let n = readableCount
         copyOut(to: fresh, count: n)
         storage.deallocate()
@@ -88,13 +88,5 @@ public final class RingBuffer {
         let first = min(n, capacity - start)
         dst.copyMemory(from: storage + start, byteCount: first)
         if first < n { (dst + first).copyMemory(from: storage, byteCount: n - first) }
-    }
-}
-
-extension UnsafeMutableRawPointer {
-    @usableFromInline static func allocateZeroed(_ n: Int) -> UnsafeMutableRawPointer {
-        let p = UnsafeMutableRawPointer.allocate(byteCount: n, alignment: 16)
-        p.initializeMemory(as: UInt8.self, repeating: 0, count: n)
-        return p
     }
 }

@@ -33,23 +33,37 @@ public struct TimerHeap: Sendable {
         }
     }
 
+    /// Removes every timer matching `predicate` and restores the heap order (O(n)).
+    public mutating func removeAll(where predicate: (Timer) -> Bool) {
+        heap.removeAll(where: predicate)
+        var i = heap.count / 2
+        while i > 0 {
+            i -= 1
+            siftDown(i)
+        }
+    }
+
     /// Removes and returns the earliest timer if it is due at `now`.
     public mutating func popExpired(now: UInt64) -> Timer? {
         guard let first = heap.first, first.deadline <= now else { return nil }
         let last = heap.removeLast()
         if !heap.isEmpty {
             heap[0] = last
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < heap.count && heap[l].deadline < heap[m].deadline { m = l }
-                if r < heap.count && heap[r].deadline < heap[m].deadline { m = r }
-                if m == i { break }
-                heap.swapAt(i, m)
-                i = m
-            }
+            siftDown(0)
         }
         return first
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var i = start
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < heap.count && heap[l].deadline < heap[m].deadline { m = l }
+            if r < heap.count && heap[r].deadline < heap[m].deadline { m = r }
+            if m == i { break }
+            heap.swapAt(i, m)
+            i = m
+        }
     }
 }

@@ -12,6 +12,8 @@ public final class ChatHub: Sendable {
     public let nicknames = NicknameRegistry()
     public let mailboxes: [Mailbox<LoopMessage>]
     private let limitsBox: Mutex<ChatLimits>
+    /// `limits.historyBudgetBytes`, readable on the publish path without the limits lock.
+    private let historyBudget: Atomic<Int>
     private let perAddress = Mutex<[String: Int]>([:])
     public let connectionCount = Atomic<Int>(0)
 
@@ -21,6 +23,7 @@ public final class ChatHub: Sendable {
         rooms = RoomDirectory(loopCount: loopCount)
         mailboxes = doorbells.map { Mailbox<LoopMessage>(doorbell: $0) }
         limitsBox = Mutex(limits)
+        historyBudget = Atomic(limits.historyBudgetBytes)
     }
 
     public var limits: ChatLimits { limitsBox.withLock { $0 } }
@@ -32,16 +35,24 @@ public final class ChatHub: Sendable {
             l = limits
             return o
         }
+        historyBudget.store(limits.historyBudgetBytes, ordering: .relaxed)
         if old.history != limits.history { rooms.resizeHistories(to: limits.history) }
         for m in mailboxes { m.post(.reconfigure(limits)) }
     }
 
-    func post(_ message: LoopMessage, to loop: Int, from current: Int) {
+    /// Appends under the caller's room lock; doorbells are collected in `wake` and rung by
+    /// `ring` after the lock is released, so no syscall stretches the room's ordering lock.
+    /// A loop posting to itself never rings: it drains its own mailbox at the end of the tick.
+    func enqueue(_ message: LoopMessage, to loop: Int, from current: Int, wake: inout LoopSet) {
         if loop == current {
             mailboxes[loop].postQuietly(message)
-        } else {
-            mailboxes[loop].post(message)
+        } else if mailboxes[loop].append(message) {
+            wake.insert(loop)
         }
+    }
+
+    func ring(_ wake: LoopSet) {
+        wake.forEach { mailboxes[$0].ring() }
     }
 
     // MARK: admission
@@ -89,11 +100,19 @@ public final class ChatHub: Sendable {
 
     /// Sequences `frame` in `room`: history, then a post to every loop with members.
     public func publish(_ frame: SharedBytes, in room: Room, from sender: ConnectionID, currentLoop: Int) {
-        room.state.withLock { st in
-            st.history.append(frame)
+        var wake = LoopSet()
+        let grew = room.state.withLock { st -> Int in
+            let grew = st.history.append(frame)
             for loop in 0..<loopCount where st.membersPerLoop[loop] > 0 {
-                post(.deliver(roomID: room.id, frame: frame, except: sender), to: loop, from: currentLoop)
+                enqueue(.deliver(roomID: room.id, frame: frame, except: sender), to: loop, from: currentLoop, wake: &wake)
             }
+            return grew
+        }
+        ring(wake)
+        if grew != 0 {
+            let total = rooms.historyBytes.wrappingAdd(grew, ordering: .relaxed).newValue
+            let budget = historyBudget.load(ordering: .relaxed)
+            if total > budget { rooms.enforceHistoryBudget(budget) }
         }
     }
 
@@ -114,6 +133,7 @@ public final class ChatHub: Sendable {
             case .success(let r): room = r
             case .failure: return .failure(.tooManyRooms)
             }
+            var wake = LoopSet()
             let joined = room.state.withLock { st -> Bool in
                 if st.removed { return false }
                 st.members[id] = name
@@ -126,15 +146,16 @@ public final class ChatHub: Sendable {
                     replay.append(contentsOf: past)
                     replay.append(ChatFrames.notice("end of history"))
                 }
-                post(.joined(id, room: room, sequence: sequence, replay: replay), to: id.loop, from: currentLoop)
+                enqueue(.joined(id, room: room, sequence: sequence, replay: replay), to: id.loop, from: currentLoop, wake: &wake)
                 if announce && st.members.count <= limits.presenceNoticeMaxMembers {
                     let notice = ChatFrames.notice("\(name) joined #\(room.name)")
                     for loop in 0..<loopCount where st.membersPerLoop[loop] > 0 {
-                        post(.deliver(roomID: room.id, frame: notice, except: id), to: loop, from: currentLoop)
+                        enqueue(.deliver(roomID: room.id, frame: notice, except: id), to: loop, from: currentLoop, wake: &wake)
                     }
                 }
                 return true
             }
+            ring(wake)
             if joined { return .success(room) }
         }
     }
@@ -143,33 +164,37 @@ public final class ChatHub: Sendable {
     /// caller's loop drops its local membership itself, at once.
     public func leave(_ id: ConnectionID, room: Room, notice: String?, currentLoop: Int) {
         let quietAbove = limits.presenceNoticeMaxMembers
+        var wake = LoopSet()
         room.state.withLock { st in
             guard st.members.removeValue(forKey: id) != nil else { return }
             st.membersPerLoop[id.loop] -= 1
             if let notice, st.members.count < quietAbove {
                 let frame = ChatFrames.notice(notice)
                 for loop in 0..<loopCount where st.membersPerLoop[loop] > 0 {
-                    post(.deliver(roomID: room.id, frame: frame, except: id), to: loop, from: currentLoop)
+                    enqueue(.deliver(roomID: room.id, frame: frame, except: id), to: loop, from: currentLoop, wake: &wake)
                 }
             }
         }
+        ring(wake)
         rooms.removeIfUnused(room)
     }
 
     /// Renames a member in its room's roster and announces it there.
     public func renamed(_ id: ConnectionID, in room: Room, from old: String, to new: String, currentLoop: Int) {
+        var wake = LoopSet()
         room.state.withLock { st in
             guard st.members[id] != nil else { return }
             st.members[id] = new
             let frame = ChatFrames.notice("\(old) is now known as \(new)")
             for loop in 0..<loopCount where st.membersPerLoop[loop] > 0 {
-                post(.deliver(roomID: room.id, frame: frame, except: .none), to: loop, from: currentLoop)
+                enqueue(.deliver(roomID: room.id, frame: frame, except: .none), to: loop, from: currentLoop, wake: &wake)
             }
         }
+        ring(wake)
     }
 
     public func send(_ frame: SharedBytes, to id: ConnectionID, currentLoop: Int) {
-        post(.direct(id, frame), to: id.loop, from: currentLoop)
+        if id.loop == currentLoop { mailboxes[id.loop].postQuietly(.direct(id, frame)) } else { mailboxes[id.loop].post(.direct(id, frame)) }
     }
 
     public func shutdown(deadline: UInt64) {

@@ -23,6 +23,12 @@ public struct ChatLimits: Sendable, Equatable {
     /// million frames for 10,000 clients logging into the lobby. Large rooms stay quiet, as
     /// large IRC channels hide joins and parts.
     public var presenceNoticeMaxMembers = 100
+    /// History bytes one room keeps (besides `history` messages).
+    public var historyMaxBytesPerRoom = 1 << 20
+    /// History bytes all rooms keep together; past it, empty rooms are dropped (with their
+    /// history) so a client creating rooms to park 64 KiB messages in cannot grow memory
+    /// without bound. Occupied rooms are bounded by connections × the per-room limit.
+    public var historyBudgetBytes = 64 << 20
 
     public init() {}
 }

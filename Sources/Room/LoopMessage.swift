@@ -12,7 +12,8 @@ public enum LoopMessage: Sendable {
     /// Queue `frame` to one connection (private messages, replies routed across loops).
     case direct(ConnectionID, SharedBytes)
     /// New limits after a reload.
-    case reconfigure(ChatLimits)
+    /// (indirect: keeps every mailbox slot as small as a `.deliver`.)
+    indirect case reconfigure(ChatLimits)
     /// Stop accepting, say goodbye, flush until `deadline`, close everything, stop the loop.
     case shutdown(deadline: UInt64)
 }

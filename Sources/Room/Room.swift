@@ -20,16 +20,22 @@ public final class Room: Sendable {
 
     let state: Mutex<State>
 
-    init(id: Int, name: String, loopCount: Int, historySize: Int) {
+    init(id: Int, name: String, loopCount: Int, historySize: Int, historyMaxBytes: Int) {
         self.id = id
         self.name = name
-        state = Mutex(State(membersPerLoop: Array(repeating: 0, count: loopCount), history: History(capacity: historySize)))
+        state = Mutex(State(
+            membersPerLoop: Array(repeating: 0, count: loopCount),
+            history: History(capacity: historySize, maxBytes: historyMaxBytes)))
     }
 
     public var memberCount: Int { state.withLock { $0.members.count } }
 
     /// Display names, sorted, for `/who`.
-    public var memberNames: [String] { state.withLock { $0.members.values.sorted() } }
+    public var memberNames: [String] {
+        // Copied under the lock, sorted outside it: the lock orders the room's messages.
+        let names = state.withLock { Array($0.members.values) }
+        return names.sorted()
+    }
 
     public var historyCount: Int { state.withLock { $0.history.count } }
 }

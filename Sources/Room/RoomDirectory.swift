@@ -14,6 +14,8 @@ public final class RoomDirectory: Sendable {
 
     private let state = Mutex(State())
     private let loopCount: Int
+    /// History bytes held by all rooms in the directory.
+    public let historyBytes = Atomic<Int>(0)
 
     public init(loopCount: Int) {
         self.loopCount = loopCount
@@ -34,8 +36,11 @@ public final class RoomDirectory: Sendable {
                     }
                 }) else { return .failure(.tooManyRooms) }
                 s.rooms[victim.key] = nil
+                historyBytes.wrappingSubtract(victim.value.state.withLock { $0.history.bytes }, ordering: .relaxed)
             }
-            let r = Room(id: s.nextID, name: name, loopCount: loopCount, historySize: limits.history)
+            let r = Room(
+                id: s.nextID, name: name, loopCount: loopCount, historySize: limits.history,
+                historyMaxBytes: limits.historyMaxBytesPerRoom)
             s.nextID += 1
             s.rooms[key] = r
             return .success(r)
@@ -55,6 +60,25 @@ public final class RoomDirectory: Sendable {
         }
     }
 
+    /// Drops empty rooms (never the lobby) until all history fits in `budget` bytes.
+    public func enforceHistoryBudget(_ budget: Int) {
+        guard historyBytes.load(ordering: .relaxed) > budget else { return }
+        state.withLock { s in
+            for (key, room) in s.rooms where key != RoomDirectory.lobby {
+                if historyBytes.load(ordering: .relaxed) <= budget { break }
+                let freed = room.state.withLock { st -> Int? in
+                    guard st.members.isEmpty else { return nil }
+                    st.removed = true
+                    return st.history.bytes
+                }
+                if let freed {
+                    s.rooms[key] = nil
+                    historyBytes.wrappingSubtract(freed, ordering: .relaxed)
+                }
+            }
+        }
+    }
+
     /// (name, member count) sorted by name, for `/rooms`.
     public func list() -> [(name: String, members: Int)] {
         let rooms = state.withLock { Array($0.rooms.values) }
@@ -66,6 +90,13 @@ public final class RoomDirectory: Sendable {
     /// Applies a new history size to every room (reload).
     public func resizeHistories(to size: Int) {
         let rooms = state.withLock { Array($0.rooms.values) }
-        for r in rooms { r.state.withLock { $0.history.resize(to: size) } }
+        for r in rooms {
+            let delta = r.state.withLock { st -> Int in
+                let before = st.history.bytes
+                st.history.resize(to: size)
+                return st.history.bytes - before
+            }
+            historyBytes.wrappingAdd(delta, ordering: .relaxed)
+        }
     }
 }

@@ -30,7 +30,9 @@ public struct TokenBucket: Sendable {
     /// When the next token will be available (absolute monotonic ns).
     public func nextTokenTime(now: UInt64) -> UInt64 {
         let missing = max(0, 1 - tokens)
-        return now + UInt64((missing / ratePerSecond) * 1e9) + 1
+        // Capped at an hour so a tiny configured rate cannot overflow the conversion.
+        let wait = min((missing / ratePerSecond) * 1e9, 3.6e12)
+        return now &+ UInt64(wait) &+ 1
     }
 
     private mutating func refill(now: UInt64) {

@@ -78,10 +78,12 @@ import Testing
     /// TokenBucket.nextTokenTime computes `now + UInt64((missing / rate) * 1e9) + 1` with
     /// trapping conversions and additions. ChatConfig.validate accepts any msg-rate in
     /// 0...1e6, e.g. 1e-12 ("practically never"); the first client to use up its burst then
-    /// makes UInt64(Double) trap (1e21 ns does not fit) and the daemon dies.
+    /// makes UInt64(Double) trap (1e21 ns does not fit) and the daemon dies. Validation now
+    /// rejects rates in (0, 0.001) and the bucket caps its wait; this runs the smallest valid
+    /// rate (a 1,000 s wait) through a real daemon. (TokenBucket's own tests cover 1e-12.)
     @Test func ReviewRegression_tinyMessageRateDoesNotCrash() async {
         await #expect(processExitsWith: .success) {
-            let d = try E2EDaemon { $0.threads = 1; $0.msgRate = 1e-12; $0.msgBurst = 1 }
+            let d = try E2EDaemon { $0.threads = 1; $0.msgRate = 0.001; $0.msgBurst = 1 }
             let c = try E2EClient.login(port: d.port, name: "tiny")
             try c.send(frames: ["one", "two", "three"])
             usleep(300_000)

@@ -54,6 +54,14 @@ struct TokenBucketTests {
         for _ in 0..<10_000 { #expect(take(&b, t0)) }
     }
 
+    /// A vanishingly small rate must not overflow the wait computation (it is capped at an hour).
+    @Test func tinyRateWaitIsCappedAndDoesNotTrap() {
+        var b = TokenBucket(ratePerSecond: 1e-12, burst: 1, now: t0)
+        #expect(take(&b, t0))
+        #expect(!take(&b, t0))
+        #expect(b.nextTokenTime(now: t0) == t0 + 3_600_000_000_000 + 1)
+    }
+
     @Test func burstIsAtLeastOne() {
         var b = TokenBucket(ratePerSecond: 1, burst: 0, now: t0)
         #expect(b.burst == 1)
