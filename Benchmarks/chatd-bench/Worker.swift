@@ -355,7 +355,9 @@ final class Worker: EventLoopHandler, @unchecked Sendable {
             let p: Payload.Phase = phase == .measuring ? .measured : .warmup
             if config.rate > 0 {
                 let workerRate = config.rate * Double(senders.count) / Double(config.plan.senders)
-                let due = UInt64(Double(now - rateStart) / 1e9 * workerRate)
+                // Message k is due at rateStart + k/rate (k = 0, 1, …): it counts as due from that
+                // instant, not one period later, or every latency would include a whole period.
+                let due = UInt64(Double(now - rateStart) / 1e9 * workerRate) + 1
                 // Never more than one second behind: a stalled server shows as missed sends.
                 if due > pacedSent + UInt64(workerRate) + 1 {
                     let skip = due - pacedSent - UInt64(workerRate)
