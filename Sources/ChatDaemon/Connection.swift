@@ -49,6 +49,8 @@ final class Connection {
     var closeReason: String?
     /// Write side shut down, waiting for the peer's FIN (lingering close).
     var halfClosed = false
+    /// The peer's FIN arrived (read returned 0).
+    var peerClosed = false
 
     init(fd: CInt, id: ConnectionID, peer: SocketAddress, admitted: Bool, bucket: TokenBucket, now: UInt64) {
         self.fd = fd

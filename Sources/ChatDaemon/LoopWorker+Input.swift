@@ -31,7 +31,16 @@ extension LoopWorker {
             }
             if n == 0 {
                 conn.readable = false
-                if conn.phase == .closing { destroy(conn) } else { drop(conn, reason: "client closed the connection") }
+                conn.peerClosed = true
+                if conn.phase == .closing {
+                    destroy(conn)
+                } else if conn.outbound.isEmpty {
+                    drop(conn, reason: "client closed the connection")
+                } else {
+                    // Half-close (shutdown(SHUT_WR), `nc -N`): the client is done sending but
+                    // may still be reading — deliver what is already queued for it, then close.
+                    closeGracefully(conn, reason: "client closed the connection")
+                }
                 return
             }
             budget &-= n

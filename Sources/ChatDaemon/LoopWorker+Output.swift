@@ -111,6 +111,10 @@ extension LoopWorker {
 
     func finishGracefulClose(_ conn: Connection) {
         guard !conn.halfClosed else { return }
+        if conn.peerClosed {
+            destroy(conn)  // nothing left to linger for
+            return
+        }
         conn.halfClosed = true
         Posix.shutdown(conn.fd, CInt(SHUT_WR))
         let deadline = shuttingDown ? min(shutdownDeadline, loop.now &+ Self.lingerTimeout) : loop.now &+ Self.lingerTimeout

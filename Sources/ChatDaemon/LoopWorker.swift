@@ -254,8 +254,9 @@ final class LoopWorker: EventLoopHandler {
         switch kind {
         case .handshake:
             if conn.phase == .handshake && conn.closeReason == nil {
-                let secs = limits.handshakeTimeout / 1_000_000_000
-                closeGracefully(conn, error: "handshake timeout: no username within \(secs) s", reason: "handshake timeout")
+                let secs = Double(limits.handshakeTimeout) / 1e9
+                let text = secs == secs.rounded() ? "\(Int(secs))" : "\(secs)"
+                closeGracefully(conn, error: "handshake timeout: no username within \(text) s", reason: "handshake timeout")
             }
         case .idle:
             guard limits.idleTimeout > 0, conn.phase != .closing else { return }

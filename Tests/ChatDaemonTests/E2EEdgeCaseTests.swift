@@ -120,4 +120,16 @@ import Testing
         ])
         #expect(c.expectClosed())
     }
+
+    /// `printf … | nc -N`: a client that half-closes right after a command still gets the
+    /// reply (queued output is flushed before the daemon closes its side).
+    @Test func halfCloseAfterACommandStillGetsTheReply() throws {
+        let d = try E2EDaemon()
+        defer { d.stop() }
+        let c = try E2EClient(port: d.port)
+        c.sendRaw(encodeFrame("piper") + encodeFrame("/who"))
+        shutdown(c.fd, Int32(SHUT_WR))
+        #expect(c.receiveUntil(.notice("in #lobby: piper")) != nil)
+        #expect(c.expectClosed())
+    }
 }
