@@ -207,6 +207,31 @@ if micro:
                 w(f"| {n_} | {m_} | {t_ or '–'} |")
             w("")
 
+# The flush-strategy A/B (scripts/bench/ab-coalesce.sh), when run.
+ab = sys.argv[sys.argv.index("--ab") + 1] if "--ab" in sys.argv else None
+if ab:
+    import os
+    if os.path.exists(ab):
+        rows = []
+        for line in open(ab):
+            f = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
+            if "coalesce_below" in f:
+                rows.append(f)
+        if rows:
+            w("## Flush strategy: writev by reference, or copy small frames\n")
+            w("DESIGN.md §5 asks to measure both. Same scenario as the fan-out table (100 clients, 1 room, 1 sender, "
+              "as fast as possible, chatd `--threads 1`), alternating runs. `coalesce_below=0` writes every queued "
+              "frame by reference with writev(2); `1024` (chatd's default) copies a batch whose frames average "
+              "≤ 1,024 bytes into one 64 KiB buffer and writes it with write(2) (bigger frames still go by "
+              "reference). Deliveries per CPU tick = deliveries/s × 3 s ÷ the server's utime+stime ticks over 3 s.\n")
+            w("| run | flush | deliveries/s | deliveries per CPU tick |")
+            w("|---:|---|---:|---:|")
+            for i, f in enumerate(rows):
+                mode = "writev" if f["coalesce_below"] == "0" else "copy ≤ " + f["coalesce_below"] + " B"
+                w(f"| {i // 2 + 1} | {mode} | {int(f['deliveries/s']):,} | {int(f['deliveries_per_cpu_tick']):,} |")
+            w("")
+            w("`scripts/bench/ab-coalesce.sh PAIRS` re-runs it; `CHATD_COALESCE_BELOW=0` switches a daemon to plain writev.\n")
+
 w("## Reproducing\n")
 w("```sh\nmake bench                      # everything above, < 10 minutes, rewrites this file\n"
   "BENCH_QUICK=1 make bench        # 1-second runs, to try the script\n"

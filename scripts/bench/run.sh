@@ -147,6 +147,10 @@ for s in chatd nio redis; do
     run "$s" churn --concurrency 32 --duration "$DUR" --warmup "$WARM"
 done
 
+echo "== flush strategy A/B: writev by reference vs copying small frames (2 pairs)"
+AB_PAIRS=2; [[ $QUICK == 1 ]] && AB_PAIRS=1
+scripts/bench/ab-coalesce.sh "$AB_PAIRS" | tee "$WORK/ab-coalesce.log"
+
 echo "== writing $OUT"
-python3 scripts/bench/report.py "$RESULTS" "$OUT" --quick "$QUICK" --micro "${BENCH_MICRO_LOG:-$WORK/micro.log}" --loadavg "$WORK/loadavg"
+python3 scripts/bench/report.py "$RESULTS" "$OUT" --quick "$QUICK" --micro "${BENCH_MICRO_LOG:-$WORK/micro.log}" --loadavg "$WORK/loadavg" --ab "$WORK/ab-coalesce.log"
 echo "bench: done; raw results in $RESULTS, latency distributions in $WORK/latency-*.hgrm"
