@@ -6,7 +6,7 @@ RELEASE    := .build/release
 DEBUG      := .build/debug
 DEB_OUT    ?= out
 
-.PHONY: deb-check test-system unit-check setup build release run test test-unit test-system test-client test-compat deb bench bench-micro fuzz test-tsan test-asan soak clean
+.PHONY: bench-micro deb-check test-system unit-check setup build release run test test-unit test-system test-client test-compat deb bench bench-micro fuzz test-tsan test-asan soak clean
 
 setup:
 	@./scripts/setup.sh
@@ -51,6 +51,11 @@ unit-check:
 
 bench: setup
 	./scripts/bench/run.sh
+
+## Micro-benchmarks (ordo-one/benchmark, separate package in Benchmarks/): short mode, no
+## timing thresholds, reports mallocs per operation.
+bench-micro: setup
+	./scripts/bench/micro.sh
 
 clean:
 	rm -rf .build $(DEB_OUT)

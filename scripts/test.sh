@@ -29,6 +29,9 @@ for t in Tests/system/test-*.sh Tests/system/client-*.sh; do
   suite "$(basename "$t" .sh)" bash "$t" "$BIN" </dev/null
 done
 
+# Micro-benchmarks in short mode: they must build and run; they never fail on timing.
+suite bench-micro ./scripts/bench/micro.sh
+
 # The Debian package: release build with the Swift runtime linked statically, then lintian.
 suite deb-check make --no-print-directory deb-check
 
