@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "ChatDaemon", targets: ["ChatDaemon"]),
         .library(name: "EventLoop", targets: ["EventLoop"]),
         .library(name: "ChatProtocol", targets: ["ChatProtocol"]),
+        .library(name: "Room", targets: ["Room"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -19,9 +19,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "EventLoop", package: "chatd"),
                 .product(name: "ChatProtocol", package: "chatd"),
-                // Room (History, ChatFrames) is built as part of ChatDaemon; once the main
-                // package exports a Room product, depend on it directly.
-                .product(name: "ChatDaemon", package: "chatd"),
+                .product(name: "Room", package: "chatd"),
             ],
             path: "Benchmarks/ChatdMicro",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
