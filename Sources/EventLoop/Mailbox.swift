@@ -1,10 +1,9 @@
-import Synchronization
 
 /// A multi-producer, single-consumer queue into one event loop. Producers append under a mutex;
 /// only the append that finds the queue empty rings the loop's eventfd, so a burst of posts
 /// costs one wake-up, and the consumer takes the whole batch with one swap.
 public final class Mailbox<Message: Sendable>: Sendable {
-    @usableFromInline let queue = Mutex<ContiguousArray<Message>>([])
+    @usableFromInline let queue = Locked<ContiguousArray<Message>>([])
     @usableFromInline let doorbell: @Sendable () -> Void
 
     /// `doorbell` wakes the consuming loop (its eventfd); it is called outside the lock.

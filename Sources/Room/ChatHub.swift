@@ -11,10 +11,10 @@ public final class ChatHub: Sendable {
     public let rooms: RoomDirectory
     public let nicknames = NicknameRegistry()
     public let mailboxes: [Mailbox<LoopMessage>]
-    private let limitsBox: Mutex<ChatLimits>
+    private let limitsBox: Locked<ChatLimits>
     /// `limits.historyBudgetBytes`, readable on the publish path without the limits lock.
     private let historyBudget: Atomic<Int>
-    private let perAddress = Mutex<[String: Int]>([:])
+    private let perAddress = Locked<[String: Int]>([:])
     public let connectionCount = Atomic<Int>(0)
 
     public init(loopCount: Int, limits: ChatLimits, doorbells: [@Sendable () -> Void]) {
@@ -22,7 +22,7 @@ public final class ChatHub: Sendable {
         self.loopCount = loopCount
         rooms = RoomDirectory(loopCount: loopCount)
         mailboxes = doorbells.map { Mailbox<LoopMessage>(doorbell: $0) }
-        limitsBox = Mutex(limits)
+        limitsBox = Locked(limits)
         historyBudget = Atomic(limits.historyBudgetBytes)
     }
 

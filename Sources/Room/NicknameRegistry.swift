@@ -1,5 +1,5 @@
 import ChatProtocol
-import Synchronization
+import EventLoop
 
 /// Usernames are unique daemon-wide and case-insensitively (DESIGN.md §4), across all loops:
 /// one mutex-guarded map is the single point of truth, so two clients racing for a name on
@@ -10,7 +10,7 @@ public final class NicknameRegistry: Sendable {
         public let name: String
     }
 
-    private let names = Mutex<[String: Entry]>([:])
+    private let names = Locked<[String: Entry]>([:])
 
     public init() {}
 

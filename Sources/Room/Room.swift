@@ -18,12 +18,12 @@ public final class Room: Sendable {
         var removed = false
     }
 
-    let state: Mutex<State>
+    let state: Locked<State>
 
     init(id: Int, name: String, loopCount: Int, historySize: Int, historyMaxBytes: Int) {
         self.id = id
         self.name = name
-        state = Mutex(State(
+        state = Locked(State(
             membersPerLoop: Array(repeating: 0, count: loopCount),
             history: History(capacity: historySize, maxBytes: historyMaxBytes)))
     }

@@ -1,4 +1,5 @@
 import ChatProtocol
+import EventLoop
 import Synchronization
 
 /// All rooms by case-folded name. Rooms are created on first join and dropped when empty,
@@ -12,7 +13,7 @@ public final class RoomDirectory: Sendable {
         var nextID = 1
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let loopCount: Int
     /// History bytes held by all rooms in the directory.
     public let historyBytes = Atomic<Int>(0)
