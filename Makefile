@@ -6,7 +6,7 @@ RELEASE    := .build/release
 DEBUG      := .build/debug
 DEB_OUT    ?= out
 
-.PHONY: bench-micro deb-check test-system unit-check setup build release run test test-unit test-system test-client test-compat deb bench bench-micro fuzz test-tsan test-asan soak clean
+.PHONY: fuzz test-tsan test-asan soak test-hostile bench-micro deb-check test-system unit-check setup build release run test test-unit test-system test-client test-compat deb bench bench-micro fuzz test-tsan test-asan soak clean
 
 setup:
 	@./scripts/setup.sh
@@ -56,6 +56,28 @@ bench: setup
 ## timing thresholds, reports mallocs per operation.
 bench-micro: setup
 	./scripts/bench/micro.sh
+
+FUZZ_SECONDS ?= 60
+DURATION     ?= 60
+
+## libFuzzer (+ASan) on the framed decoder, the command parser and the username validator.
+fuzz: setup
+	./scripts/fuzz/run.sh $(FUZZ_SECONDS)
+
+## The end-to-end suites under ThreadSanitizer / AddressSanitizer (FILTER=all for every test).
+test-tsan: setup
+	./scripts/sanitizers/run.sh tsan $(or $(FILTER),E2E)
+
+test-asan: setup
+	./scripts/sanitizers/run.sh asan $(or $(FILTER),E2E)
+
+## Mixed load for DURATION seconds; checks no loss, RSS and fds back to baseline.
+soak: setup
+	./scripts/soak/run.sh $(DURATION)
+
+## Hostile clients against a real chatd (slowloris, floods, never-readers, garbage, RST).
+test-hostile: build
+	bash Tests/system/test-hostile.sh $$($(SWIFT) build --show-bin-path)
 
 clean:
 	rm -rf .build $(DEB_OUT)

@@ -29,6 +29,12 @@ for t in Tests/system/test-*.sh Tests/system/client-*.sh; do
   suite "$(basename "$t" .sh)" bash "$t" "$BIN" </dev/null
 done
 
+# Robustness (issue 7): a bounded libFuzzer run per target, the multi-loop end-to-end suites
+# under ThreadSanitizer, and a short soak against a release build.
+suite fuzz ./scripts/fuzz/run.sh "${FUZZ_SECONDS:-30}"
+suite tsan ./scripts/sanitizers/run.sh tsan E2E
+suite soak env -u CHATD_BIN ./scripts/soak/run.sh "${SOAK_SECONDS:-60}"
+
 # Micro-benchmarks in short mode: they must build and run; they never fail on timing.
 suite bench-micro ./scripts/bench/micro.sh
 
