@@ -87,7 +87,11 @@ extension LoopWorker {
         while offset < bytes.count {
             if conn.closeReason != nil || conn.pausedForRate { break }
             let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
-            switch FramedDecoder.decode(rest, maxPayload: limits.maxMessageBytes) {
+            // Before login the only valid frame is a username: a header announcing more than a
+            // username's bytes is refused at once instead of being buffered.
+            let handshake = conn.phase == .handshake
+            let maxPayload = handshake ? Names.maxUsernameBytes : limits.maxMessageBytes
+            switch FramedDecoder.decode(rest, maxPayload: maxPayload) {
             case .frame(let payloadOffset, let payloadLength):
                 if conn.phase == .active && !conn.bucket.take(now: loop.now) {
                     pauseForRate(conn)
@@ -100,8 +104,10 @@ extension LoopWorker {
                 return offset
             case .error(let e):
                 // Framing is lost: nothing after this point can be trusted to be a frame.
-                logger.notice("protocol error", metadata: meta(conn, reason: e.description))
-                closeGracefully(conn, error: e.description, reason: "protocol error: \(e)")
+                var text = e.description
+                if handshake, case .payloadTooLarge(let length, _) = e { text = NameError.tooLong(length).description }
+                logger.notice("protocol error", metadata: meta(conn, reason: text))
+                closeGracefully(conn, error: text, reason: "protocol error: \(text)")
                 return bytes.count
             }
         }

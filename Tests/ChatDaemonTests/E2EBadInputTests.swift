@@ -183,6 +183,18 @@ import Testing
         d.expectHealthy()
     }
 
+    /// Before login a header announcing more than a username's 32 bytes is refused as soon as
+    /// the header is complete: the daemon does not wait for (or buffer) the announced bytes.
+    @Test func oversizedUsernameHeaderIsRefusedWithoutItsPayload() throws {
+        let d = try E2EDaemon()
+        defer { d.stop() }
+        let c = try E2EClient(port: d.port)
+        c.sendRaw(frameHeader(65536) + Array("x".utf8))
+        #expect(c.expectClosed(timeout: 2))
+        #expect(c.partial == [.notice("error: username must be 1–32 bytes, got 65536")])
+        d.expectHealthy()
+    }
+
     @Test func usernameOf32BytesIsAccepted() throws {
         let d = try E2EDaemon()
         defer { d.stop() }
