@@ -8,8 +8,8 @@ prints PASS/FAIL lines with its figures, and stops only the daemon it started. E
 any check failed. Sizes scale with environment variables (defaults keep the suite < 3 min
 on a loaded 2-core machine):
 
-  HOSTILE_SLOWLORIS=2000      slowloris connections (the issue's full size: 10000)
-  HOSTILE_FLOOD_RATE=500      connects per second, HOSTILE_FLOOD_SECONDS=10 (full: 1000, 30)
+  HOSTILE_SLOWLORIS=10000     slowloris connections (the issue's full size)
+  HOSTILE_FLOOD_RATE=1000     connects per second, HOSTILE_FLOOD_SECONDS=30 (the issue's size)
   HOSTILE_NEVER_READERS=100   clients that never read, HOSTILE_HEALTHY=100 healthy members
   HOSTILE_AMPLIFY=300         connections in the handshake-buffer amplification check
 """
@@ -278,7 +278,7 @@ def chat_works(port, tag, timeout=10.0):
 # ---------------------------------------------------------------- checks
 
 def check_slowloris(bin_dir):
-    n = env_int("HOSTILE_SLOWLORIS", 2000)
+    n = env_int("HOSTILE_SLOWLORIS", 10000)
     handshake, interval = 3.0, 2.0
     d = Daemon(bin_dir, "--handshake-timeout", "3", "--max-conns-per-ip", "0", "--msg-rate", "0")
     try:
@@ -354,8 +354,8 @@ def check_slowloris(bin_dir):
 
 
 def check_connect_flood(bin_dir):
-    rate = env_int("HOSTILE_FLOOD_RATE", 500)
-    seconds = env_int("HOSTILE_FLOOD_SECONDS", 10)
+    rate = env_int("HOSTILE_FLOOD_RATE", 1000)
+    seconds = env_int("HOSTILE_FLOOD_SECONDS", 30)
     d = Daemon(bin_dir, "--msg-rate", "0")
     try:
         base_fds = d.fds()
