@@ -36,30 +36,30 @@ final class ChatClient: EventLoopHandler {
     let interactive: Bool
     let renderer: Renderer
     let loop: EventLoop
-    private let signals: SignalFD
-    private var editor: LineEditor?
+    let signals: SignalFD
+    var editor: LineEditor?
 
-    private var session: Session?
-    private var connection: Connection?
+    var session: Session?
+    var connection: Connection?
     /// Incremented per connection attempt; socket tokens and timers carry it so events for
     /// a previous socket are ignored.
-    private var generation: UInt64 = 0
-    private var backoff: Backoff
-    private var reconnectPending = false
-    private var everConnected = false
+    var generation: UInt64 = 0
+    var backoff: Backoff
+    var reconnectPending = false
+    var everConnected = false
     /// Lines typed while offline, sent after the next login (bounded).
-    private var outbox: [String] = []
-    private var outboxBytes = 0
+    var outbox: [String] = []
+    var outboxBytes = 0
     static let maxOutboxBytes = 1 << 20
 
     /// Scripting mode: stdin reached EOF; the partial line and the stdin buffer.
-    private var stdinEOF = false
-    private var stdinBuffer: [UInt8] = []
-    private var stdinInEpoll = false
-    private var graceScheduled = false
+    var stdinEOF = false
+    var stdinBuffer: [UInt8] = []
+    var stdinInEpoll = false
+    var graceScheduled = false
 
     /// Rendered output of the current tick, printed in one go at tick end.
-    private var pendingOutput: [String] = []
+    var pendingOutput: [String] = []
     private(set) var exitCode: Int32?
 
     init(options: ClientOptions, interactive: Bool) throws {
@@ -108,7 +108,7 @@ final class ChatClient: EventLoopHandler {
 
     // MARK: - Session and connection
 
-    private func startSession(username: String) {
+    func startSession(username: String) {
         if session == nil {
             session = Session(username: username, room: options.room.map(Self.normalizeRoom))
         } else {
@@ -125,7 +125,7 @@ final class ChatClient: EventLoopHandler {
         room.hasPrefix("#") ? String(room.dropFirst()) : room
     }
 
-    private func connect() {
+    func connect() {
         reconnectPending = false
         generation &+= 1
         connection = nil
@@ -145,9 +145,9 @@ final class ChatClient: EventLoopHandler {
         }
     }
 
-    private var socketToken: UInt64 { (generation << 8) | Kind.socket.rawValue }
+    var socketToken: UInt64 { (generation << 8) | Kind.socket.rawValue }
 
-    private func connectionEstablished() {
+    func connectionEstablished() {
         guard let conn = connection, var session else { return }
         for frame in session.handshake() { conn.send(frame) }
         self.session = session
@@ -163,7 +163,7 @@ final class ChatClient: EventLoopHandler {
     }
 
     /// A connection attempt failed or an established connection was lost.
-    private func connectionFailed(_ reason: String) {
+    func connectionFailed(_ reason: String) {
         let wasEstablished = connection?.established ?? false
         let rejection = wasEstablished ? session?.loginRejection : nil
         connection = nil
@@ -199,7 +199,7 @@ final class ChatClient: EventLoopHandler {
         return "\(tenths / 10).\(tenths % 10) s"
     }
 
-    private func report(_ text: String) {
+    func report(_ text: String) {
         if interactive {
             local(text)
         } else {
@@ -207,7 +207,7 @@ final class ChatClient: EventLoopHandler {
         }
     }
 
-    private func send(_ line: String) {
+    func send(_ line: String) {
         if let conn = connection, conn.established {
             conn.send(line)
             flushSocket()
@@ -220,7 +220,7 @@ final class ChatClient: EventLoopHandler {
         }
     }
 
-    private func flushSocket() {
+    func flushSocket() {
         guard let conn = connection else { return }
         do {
             try conn.flush()
@@ -231,7 +231,7 @@ final class ChatClient: EventLoopHandler {
         checkScriptDone()
     }
 
-    private func socketEvent(_ events: EpollEvents) {
+    func socketEvent(_ events: EpollEvents) {
         guard let conn = connection else { return }
         if !conn.established {
             if let error = conn.finishConnect() {
@@ -255,7 +255,7 @@ final class ChatClient: EventLoopHandler {
         checkScriptDone()
     }
 
-    private func received(_ payload: String) {
+    func received(_ payload: String) {
         guard session != nil, let line = session?.receive(payload) else { return }
         if (session?.acceptedFrames ?? 0) > 0 { backoff.reset() }
         if interactive {
@@ -266,154 +266,14 @@ final class ChatClient: EventLoopHandler {
         }
     }
 
-    // MARK: - Interactive input
-
     /// True while the prompt asks for a username (the room prompt must not replace it).
-    private var askingUsername = false
-
-    private func askForUsername(reason: String?) {
-        guard let editor else { return }
-        askingUsername = true
-        let fallback = getenv("USER").map { String(cString: $0) } ?? ""
-        editor.setPrompt(fallback.isEmpty ? "username: " : "username [\(fallback)]: ")
-        editor.start { [unowned self] line in self.usernameLine(line, fallback: fallback) }
-    }
-
-    private func usernameLine(_ line: String?, fallback: String) {
-        guard let line else {
-            finish(0)
-            return
-        }
-        let name = line.isEmpty ? fallback : line
-        switch Names.validateUsername(name) {
-        case .success(let valid):
-            askingUsername = false
-            startSession(username: valid)
-        case .failure(let error):
-            pendingOutput.append(renderer.render(
-                sender: "", text: "invalid name: \(error.reason(for: .username))", kind: .error,
-                timestamp: Terminal.now(), width: editor?.columns ?? 0))
-            printPending(redisplay: false)
-            editor?.reinstall()
-        }
-    }
-
-    private func interactiveLine(_ line: String?) {
-        guard let editor else { return }
-        guard let line else {
-            // Ctrl-D on an empty line.
-            finish(0)
-            return
-        }
-        guard var session else { return }
-        if !line.isEmpty { editor.addHistory(line) }
-        let action = session.input(line, interactive: true)
-        self.session = session
-        switch action {
-        case .ignore:
-            editor.eraseSubmittedLine(line)
-        case .quit:
-            connection?.send("/quit")
-            try? connection?.flush()
-            finish(0)
-            return
-        case .showHelp:
-            for text in Session.helpLines { local(text) }
-        case .send(let payload, let echo):
-            if let echo {
-                editor.eraseSubmittedLine(line)
-                pendingOutput.append(renderer.render(echo, timestamp: Terminal.now(), width: editor.columns))
-            }
-            send(payload)
-        }
-        printPending(redisplay: false)
-        editor.setPrompt(promptText(), redraw: false)
-        editor.reinstall()
-    }
-
-    private func promptText() -> String {
-        guard let session else { return "> " }
-        let room = "#" + (session.room ?? "lobby")
-        let online = connection?.established ?? false
-        return (online ? "" : "(offline) ") + room + "> "
-    }
-
-    private func local(_ text: String) {
-        pendingOutput.append(renderer.render(sender: "", text: text, kind: .local, timestamp: Terminal.now(),
-                                             width: editor?.columns ?? 0))
-    }
-
-    // MARK: - Scripting input
-
-    private func setUpScriptInput() {
-        do {
-            try loop.epoll.add(0, events: [.readable], token: Kind.stdin.rawValue)
-            stdinInEpoll = true
-        } catch {
-            // A regular file or /dev/null cannot be polled (epoll_ctl: EPERM); it never
-            // blocks either, so read it all now.
-            while !stdinEOF { readScriptInput() }
-        }
-    }
-
-    private func readScriptInput() {
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        let n = chunk.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress, $0.count) }
-        if n < 0 && (errno == EINTR || errno == EAGAIN) { return }
-        if n <= 0 {
-            stdinEOF = true
-            if stdinInEpoll {
-                loop.epoll.remove(0)
-                stdinInEpoll = false
-            }
-            if !stdinBuffer.isEmpty { scriptLine(stdinBuffer[...]) }
-            stdinBuffer.removeAll()
-            if session == nil {
-                Terminal.write("chatd-client: no username (give --user or a first input line)\n", fd: 2)
-                finish(1)
-                return
-            }
-            // Hard bound: a daemon that never comes back does not keep a pipeline waiting.
-            loop.schedule(Timer(deadline: loop.now + Monotonic.nanoseconds(seconds: options.eofGrace + 10), token: 0,
-                                kind: TimerKind.eofDeadline.rawValue))
-            checkScriptDone()
-            return
-        }
-        stdinBuffer.append(contentsOf: chunk[0..<n])
-        var start = 0
-        while let newline = stdinBuffer[start...].firstIndex(of: 0x0A) {
-            scriptLine(stdinBuffer[start..<newline])
-            start = newline + 1
-        }
-        stdinBuffer.removeFirst(start)
-    }
-
-    private func scriptLine(_ bytes: ArraySlice<UInt8>) {
-        var line = String(decoding: bytes, as: UTF8.self)
-        if line.hasSuffix("\r") { line.removeLast() }
-        guard var session else {
-            // Without --user, the first line is the username, as in the seed's client.
-            startSession(username: line)
-            return
-        }
-        if case .send(let payload, _) = session.input(line, interactive: false) { send(payload) }
-        self.session = session
-    }
-
-    /// Scripting mode after EOF: once everything is written, wait `eofGrace` for replies.
-    private func checkScriptDone() {
-        guard !interactive, stdinEOF, !graceScheduled, outbox.isEmpty,
-              let conn = connection, conn.established, !conn.hasPendingOutput else { return }
-        graceScheduled = true
-        loop.schedule(Timer(deadline: loop.now + Monotonic.nanoseconds(seconds: options.eofGrace), token: 0,
-                            kind: TimerKind.eofGrace.rawValue))
-    }
+    var askingUsername = false
 
     // MARK: - Output
 
     /// Prints this tick's lines. Inside libedit's line handler the cursor is already on a
     /// fresh row and re-installing the handler draws the prompt, so no redisplay there.
-    private func printPending(redisplay: Bool = true) {
+    func printPending(redisplay: Bool = true) {
         guard !pendingOutput.isEmpty else { return }
         let text = pendingOutput.joined(separator: "\n")
         pendingOutput.removeAll()
@@ -429,14 +289,14 @@ final class ChatClient: EventLoopHandler {
         }
     }
 
-    private func flushOutput() {
+    func flushOutput() {
         guard !pendingOutput.isEmpty else { return }
         let text = pendingOutput.joined(separator: "\n")
         pendingOutput.removeAll()
         Terminal.write(interactive ? text.replacing("\n", with: "\r\n") + "\r\n" : text + "\n")
     }
 
-    private func finish(_ code: Int32) {
+    func finish(_ code: Int32) {
         if exitCode == nil { exitCode = code }
         loop.stop()
     }
