@@ -241,7 +241,7 @@ struct EventLoopTests {
                 _ = fgets(&buf, CInt(buf.count), f)
                 fclose(f)
             }
-            name.withLock { $0 = String(cString: buf).trimmingSuffixNewline() }
+            name.withLock { $0 = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).trimmingSuffixNewline() }
         }
         t.join()
         #expect(name.withLock { $0 } == "chatd-loop-0123")
