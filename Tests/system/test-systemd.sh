@@ -145,7 +145,8 @@ cp "$repo/packaging/chatd.json" "$WORK/etc/chatd.json"
 set_config listen "[\"[::]:$PORT\"]"
 chmod 0755 "$WORK" "$WORK/etc"   # DynamicUser= runs chatd as an unprivileged transient user
 
-if ! "${SB[@]}" up --units "$WORK/units" --bind "$BINARY:/srv/chatd/bin/chatd" --bind "$WORK/etc:/etc/chatd" >/dev/null; then
+if ! "${SB[@]}" up --units "$WORK/units" --bind "$BINARY:/srv/chatd/bin/chatd" --bind "$WORK/etc:/etc/chatd" \
+     --bind "$repo/packaging/deb:/srv/chatd/deb" >/dev/null; then
   fail "boot systemd sandbox"
   echo "$passed passed, $failed failed"
   exit 1
@@ -233,7 +234,9 @@ in_sb systemctl stop chatd.socket chatd.service >/dev/null 2>&1
 # They get dpkg's environment (deb-systemd-helper refuses to run without it), and a host
 # /usr/sbin/policy-rc.d (container images ship one that forbids starting services: exit 101) is
 # hidden inside the sandbox's mount namespace only, as on a normal Debian system.
-DEB=$repo/packaging/deb
+# The scripts are bound at /srv/chatd/deb: the checkout may live under /tmp, which is a fresh
+# tmpfs inside the sandbox.
+DEB=/srv/chatd/deb
 maint() {   # maint SCRIPT ARG...: run a maintainer script as dpkg would
   local script=$1; shift
   in_sb env DPKG_MAINTSCRIPT_PACKAGE=chatd DPKG_MAINTSCRIPT_NAME="$script" DPKG_MAINTSCRIPT_ARCH=amd64 \
