@@ -51,8 +51,9 @@ final class LoopWorker: EventLoopHandler {
     let iovecs = IOVecPool(coalesceAverageBelow: LoopWorker.coalesceBelow)
     /// Flushes whose frames average at most this many bytes are copied into one buffer and
     /// written with write(2) instead of a writev(2) of many small iovecs; larger frames go out
-    /// by reference. Measured (BENCHMARKS.md, "writev or copy"): copying small frames delivers
-    /// 12–38% more per CPU second. `CHATD_COALESCE_BELOW` overrides it (0 = always writev) so
+    /// by reference. Measured (BENCHMARKS.md, "Flush strategy"): copying won 7 of 10 alternating
+    /// A/B pairs at 64-byte messages, by 10–38% deliveries per CPU second; the losses were within
+    /// this shared machine's noise. `CHATD_COALESCE_BELOW` overrides it (0 = always writev) so
     /// the A/B can be re-run.
     static let coalesceBelow: Int = {
         if let v = getenv("CHATD_COALESCE_BELOW"), let n = Int(String(cString: v)), n >= 0 { return n }

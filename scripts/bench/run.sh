@@ -147,8 +147,8 @@ for s in chatd nio redis; do
     run "$s" churn --concurrency 32 --duration "$DUR" --warmup "$WARM"
 done
 
-echo "== flush strategy A/B: writev by reference vs copying small frames (2 pairs)"
-AB_PAIRS=2; [[ $QUICK == 1 ]] && AB_PAIRS=1
+echo "== flush strategy A/B: writev by reference vs copying small frames (3 pairs)"
+AB_PAIRS=3; [[ $QUICK == 1 ]] && AB_PAIRS=1
 scripts/bench/ab-coalesce.sh "$AB_PAIRS" | tee "$WORK/ab-coalesce.log"
 
 echo "== writing $OUT"
