@@ -19,7 +19,7 @@ release: setup
 
 ## Build in release mode and run the daemon in the foreground on port $(PORT).
 run: release
-	$(RELEASE)/chatd --listen [::]:$(PORT)
+	$(RELEASE)/chatd --listen '[::]:$(PORT)'
 
 ## Every test: Swift unit and end-to-end tests, the seed compatibility check, the terminal
 ## client under tmux, and the systemd/journald sandbox tests. Ends with one summary line.
