@@ -7,22 +7,20 @@ import Room
 /// slow-consumer limits, flush each dirty connection once per tick, and close in a fixed order
 /// (chat state → timers lapse lazily → slot → fd).
 extension LoopWorker {
-    /// Queues a frame to `conn` (a delivery). Over the soft limit the policy decides.
+    /// Queues a frame to `conn`. Over the soft limit the slow-consumer policy decides.
+    /// Deliveries (room traffic, private messages) are counted for STATUS=; replies are not.
     @inline(__always)
-    func enqueue(_ frame: SharedBytes, to conn: Connection) {
+    func enqueue(_ frame: SharedBytes, to conn: Connection, isDelivery: Bool = true) {
         guard conn.closeReason == nil else { return }
         conn.outbound.enqueue(frame)
-        deliveries &+= 1
+        if isDelivery { deliveries &+= 1 }
         markDirty(conn)
         if conn.outbound.pendingBytes > limits.queueSoftBytes { checkOutputLimits(conn) }
     }
 
-    /// A reply to the client itself: same path, not counted as a delivery.
+    /// A reply to the client itself (`*` notices, history replay).
     func reply(_ conn: Connection, _ frame: SharedBytes) {
-        guard conn.closeReason == nil else { return }
-        conn.outbound.enqueue(frame)
-        markDirty(conn)
-        if conn.outbound.pendingBytes > limits.queueSoftBytes { checkOutputLimits(conn) }
+        enqueue(frame, to: conn, isDelivery: false)
     }
 
     @inline(__always)
