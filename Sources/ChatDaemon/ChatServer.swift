@@ -17,7 +17,7 @@ public final class ChatServer: @unchecked Sendable {
     let loader: ConfigLoader?
     var logger: Logger
     let handleSignals: Bool
-    let notifier = SystemdNotifier()
+    let notifier: SystemdNotifier
 
     var loops: [EventLoop] = []
     var workers: [LoopWorker] = []
@@ -29,8 +29,13 @@ public final class ChatServer: @unchecked Sendable {
     let shutdownRequested = Atomic<Bool>(false)
     let reloadRequested = Atomic<Bool>(false)
 
-    public init(config: ChatConfig, loader: ConfigLoader?, logger: Logger, handleSignals: Bool = true) throws {
+    /// `notifier` defaults to the one $NOTIFY_SOCKET describes; tests pass their own socket.
+    public init(
+        config: ChatConfig, loader: ConfigLoader?, logger: Logger, handleSignals: Bool = true,
+        notifier: SystemdNotifier = SystemdNotifier()
+    ) throws {
         self.config = config
+        self.notifier = notifier
         self.loader = loader
         self.logger = logger
         self.handleSignals = handleSignals
