@@ -28,25 +28,7 @@ trap cleanup EXIT
 fail() { FAILED=1; echo "FAIL: $*" >&2; for f in "$WORK"/*.out "$WORK"/*.err; do [[ -s $f ]] && { echo "--- $f"; cat "$f"; }; done; exit 1; }
 pass() { echo "ok - $*"; }
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-
-start_chatd() {
-  "$CHATD" --listen "127.0.0.1:$PORT" --threads 1 --shutdown-timeout 1 >>"$WORK/chatd.log" 2>&1 &
-  CHATD_PID=$!; PIDS+=("$CHATD_PID")
-  local i
-  for i in $(seq 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
-    sleep 0.05
-  done
-  fail "chatd did not listen on $PORT"
-}
-stop_chatd() {
-  kill "$CHATD_PID" 2>/dev/null || true
-  local i
-  for i in $(seq 60); do kill -0 "$CHATD_PID" 2>/dev/null || break; sleep 0.05; done
-  kill -9 "$CHATD_PID" 2>/dev/null || true
-  wait "$CHATD_PID" 2>/dev/null || true
-}
+. "$(dirname "${BASH_SOURCE[0]}")/daemon-lib.sh"
 # wait_for FILE FIXED-STRING [SECONDS]
 wait_for() {
   local deadline=$((SECONDS + ${3:-5}))

@@ -35,25 +35,7 @@ screen() { T capture-pane -p -t chat 2>/dev/null || true; }
 fail() { FAILED=1; echo "FAIL: $*" >&2; echo "--- screen"; screen; exit 1; }
 pass() { echo "ok - $*"; }
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-
-start_chatd() {
-  "$CHATD" --listen "127.0.0.1:$PORT" --threads 1 --shutdown-timeout 1 >>"$WORK/chatd.log" 2>&1 &
-  CHATD_PID=$!; PIDS+=("$CHATD_PID")
-  local i
-  for i in $(seq 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
-    sleep 0.05
-  done
-  fail "chatd did not listen on $PORT"
-}
-stop_chatd() {
-  kill "$CHATD_PID" 2>/dev/null || true
-  local i
-  for i in $(seq 60); do kill -0 "$CHATD_PID" 2>/dev/null || break; sleep 0.05; done
-  kill -9 "$CHATD_PID" 2>/dev/null || true
-  wait "$CHATD_PID" 2>/dev/null || true
-}
+. "$(dirname "${BASH_SOURCE[0]}")/daemon-lib.sh"
 # wait_screen FIXED-STRING [SECONDS] [COUNT]: the pane shows the string (COUNT times).
 wait_screen() {
   local deadline=$((SECONDS + ${2:-5})) want=${3:-1}
