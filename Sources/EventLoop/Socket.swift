@@ -56,9 +56,8 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         return withUnsafeBytes(of: storage) { raw -> String in
             if family == AF_INET6 {
                 var a = raw.load(as: sockaddr_in6.self).sin6_addr
-                let b = withUnsafeBytes(of: &a) { Array($0) }
-                if b[0..<10].allSatisfy({ $0 == 0 }), b[10] == 0xff, b[11] == 0xff {
-                    return "\(b[12]).\(b[13]).\(b[14]).\(b[15])"
+                if isIPv4Mapped {
+                    return withUnsafeBytes(of: &a) { b in "\(b[12]).\(b[13]).\(b[14]).\(b[15])" }
                 }
                 inet_ntop(AF_INET6, &a, &buf, socklen_t(buf.count))
             } else {

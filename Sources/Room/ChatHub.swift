@@ -194,7 +194,9 @@ public final class ChatHub: Sendable {
     }
 
     public func send(_ frame: SharedBytes, to id: ConnectionID, currentLoop: Int) {
-        if id.loop == currentLoop { mailboxes[id.loop].postQuietly(.direct(id, frame)) } else { mailboxes[id.loop].post(.direct(id, frame)) }
+        var wake = LoopSet()
+        enqueue(.direct(id, frame), to: id.loop, from: currentLoop, wake: &wake)
+        ring(wake)
     }
 
     public func shutdown(deadline: UInt64) {
