@@ -13,6 +13,12 @@ public struct JSONObject: Sendable {
     }
     public mutating func set(_ key: String, _ value: String) { fields.append((key, Self.quote(value))) }
     public mutating func set(_ key: String, _ value: JSONObject) { fields.append((key, value.rendered)) }
+    public mutating func set(_ key: String, _ values: [String]) {
+        fields.append((key, "[" + values.map(Self.quote).joined(separator: ", ") + "]"))
+    }
+    public mutating func set(_ key: String, _ values: [Double], digits: Int = 3) {
+        fields.append((key, "[" + values.map { $0.isFinite ? fixed($0, digits) : "null" }.joined(separator: ", ") + "]"))
+    }
     public mutating func setNull(_ key: String) { fields.append((key, "null")) }
 
     public var rendered: String {

@@ -3,15 +3,27 @@ import Histogram
 /// Expected versus received deliveries of the measured messages. A message sent to a room of
 /// `members` clients is expected `members - 1` times (never back to its sender) when senders
 /// are members, `members - senders` times when they are not (Redis publishers).
+///
+/// `received` counts every measured delivery; duplicates (by sender and sequence number, see
+/// `SenderSequence`) are not new messages, so loss = expected − (received − duplicates).
 public struct LossAccounting: Sendable, Equatable {
     public var sent: UInt64 = 0
     public var expected: UInt64 = 0
     public var received: UInt64 = 0
-    /// Deliveries beyond what was expected (duplicates or a wrong membership model).
-    public var surplus: UInt64 { received > expected ? received - expected : 0 }
-    public var lost: UInt64 { expected > received ? expected - received : 0 }
+    /// Deliveries a receiver had already received from that sender.
+    public var duplicates: UInt64 = 0
+    /// Deliveries that arrived after a later one of the same sender (a reordering server).
+    public var outOfOrder: UInt64 = 0
+    public var unique: UInt64 { received > duplicates ? received - duplicates : 0 }
+    /// Unique deliveries beyond what was expected (a wrong membership model, or a server that
+    /// delivers to clients outside the room).
+    public var surplus: UInt64 { unique > expected ? unique - expected : 0 }
+    public var lost: UInt64 { expected > unique ? expected - unique : 0 }
     /// Lost deliveries as a fraction of those expected (0 when nothing was expected).
     public var lossRate: Double { expected == 0 ? 0 : Double(lost) / Double(expected) }
+    /// Whether the server delivered exactly what it should have: nothing lost, repeated,
+    /// reordered or surplus.
+    public var isExact: Bool { lost == 0 && duplicates == 0 && outOfOrder == 0 && surplus == 0 }
 
     public init() {}
 
@@ -25,10 +37,22 @@ public struct LossAccounting: Sendable, Equatable {
         expected &+= UInt64(expectedDeliveries)
     }
 
+    /// Counts one measured delivery by how it arrived.
+    public mutating func recordDelivery(_ arrival: SenderSequence.Arrival) {
+        received &+= 1
+        switch arrival {
+        case .inOrder, .skippedAhead: break
+        case .late: outOfOrder &+= 1
+        case .duplicate: duplicates &+= 1
+        }
+    }
+
     public mutating func add(_ o: LossAccounting) {
         sent &+= o.sent
         expected &+= o.expected
         received &+= o.received
+        duplicates &+= o.duplicates
+        outOfOrder &+= o.outOfOrder
     }
 }
 
@@ -88,6 +112,25 @@ public struct LatencySummary: Sendable, Equatable {
     /// significant digits, up to 100 s.
     public static func makeHistogram() -> Histogram<UInt64> {
         Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 100_000_000_000, numberOfSignificantValueDigits: .three)
+    }
+
+    /// The recorded buckets as "value:count,value:count,…", for a worker process to hand its
+    /// histogram to the coordinator (each value is its bucket's representative, so merging the
+    /// decoded histogram loses nothing beyond the histogram's own precision).
+    public static func encode(_ h: Histogram<UInt64>) -> String {
+        h.recordedValues().map { "\($0.value):\($0.count)" }.joined(separator: ",")
+    }
+
+    /// Adds what `encode` wrote to `h`; false (and `h` unchanged) if the text is malformed.
+    public static func decode(_ text: Substring, into h: inout Histogram<UInt64>) -> Bool {
+        var pairs: [(UInt64, UInt64)] = []
+        for item in text.split(separator: ",") {
+            let parts = item.split(separator: ":")
+            guard parts.count == 2, let v = UInt64(parts[0]), let c = UInt64(parts[1]) else { return false }
+            pairs.append((v, c))
+        }
+        for (v, c) in pairs { _ = h.record(v, count: c) }
+        return true
     }
 
     /// The standard `.hgrm` percentile distribution in milliseconds, as HdrHistogram's

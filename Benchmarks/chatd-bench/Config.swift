@@ -28,6 +28,23 @@ struct RunConfig: Sendable {
     /// churn: concurrent connect/send/close cycles.
     var churnConcurrency: Int
 
+    /// Whether client `i` belongs to this process (clients are dealt round robin to the loop
+    /// threads of all processes, see `Worker.init`).
+    func isLocal(_ client: Int) -> Bool { (client % (threads * procs)) / threads == procIndex }
+
+    /// Per sender: how many of its room's receivers are in this process.
+    func localExpectedDeliveries() -> [Int] {
+        var members = [Int](repeating: 0, count: plan.rooms), senders = members
+        for j in 0..<plan.clients where isLocal(j) {
+            members[plan.room(of: j)] += 1
+            if plan.isSender(j) { senders[plan.room(of: j)] += 1 }
+        }
+        return (0..<plan.senders).map { s in
+            let r = plan.room(of: s)
+            return adapter.senderReceives ? members[r] - (isLocal(s) ? 1 : 0) : members[r] - senders[r]
+        }
+    }
+
     func roomName(_ room: Int) -> String? {
         plan.rooms <= 1 ? nil : "r\(room)"
     }

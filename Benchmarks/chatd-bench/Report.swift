@@ -24,17 +24,32 @@ struct Report {
     var loss = LossAccounting()
     var sentPerSecond = 0.0
     var deliveriesPerSecond = 0.0
-    var missedSends: UInt64 = 0
+    var skippedSends: UInt64 = 0
+    var refusedSends: UInt64 = 0
     var disconnects: UInt64 = 0
     var connectFailures: UInt64 = 0
     var protocolErrors: UInt64 = 0
     var cyclesPerSecond = 0.0
     var churnFailures: UInt64 = 0
-    var benchCPUPercent = 0.0
+    /// Per load-generator process: CPU used over the measured interval, in cores (1.0 = one).
+    var generatorCPU: [Double] = []
+    /// Traffic runs: whether the run measured the server (see `RunVerdict`).
+    var verdict: RunVerdict?
     var histogram: Histogram<UInt64>?
     var server: ServerFigures?
 
     var connectRate: Double { connectSeconds > 0 ? Double(connected) / connectSeconds : 0 }
+
+    var generatorCPUPercent: Double { generatorCPU.reduce(0, +) * 100 }
+
+    /// "48 %" or "48 % + 47 % (2 processes)", each process over `threads` loop threads.
+    var generatorCPUText: String {
+        let each = generatorCPU.map { "\(fixed($0 * 100, 0)) %" }.joined(separator: " + ")
+        let loops = "\(threads) loop thread\(threads == 1 ? "" : "s")"
+        return generatorCPU.count > 1 ? "\(each) (\(generatorCPU.count) processes × \(loops))" : "\(each) (\(loops))"
+    }
+
+    var serverCPUText: String { server.map { "\(fixed($0.cpuPercent, 0)) %" } ?? "not sampled (no --server-pid)" }
 
     /// Server memory per connection in kB (connections scenario).
     var kBPerConnection: Double? {
@@ -78,16 +93,25 @@ struct Report {
             o.set("rate", rate, digits: 1)
             o.set("size", size)
             o.set("threads", threads)
+            o.set("procs", procs)
             o.set("seconds", seconds)
+            if let verdict {
+                o.set("valid", verdict.valid)
+                o.set("problems", verdict.problems)
+            }
             o.set("sent", loss.sent)
             o.set("sent_per_s", sentPerSecond, digits: 1)
             o.set("deliveries_per_s", deliveriesPerSecond, digits: 1)
             o.set("expected", loss.expected)
             o.set("received", loss.received)
+            o.set("unique", loss.unique)
             o.set("lost", loss.lost)
             o.set("loss_rate", loss.lossRate, digits: 6)
+            o.set("duplicates", loss.duplicates)
+            o.set("out_of_order", loss.outOfOrder)
             o.set("surplus", loss.surplus)
-            o.set("missed_sends", missedSends)
+            o.set("skipped_sends", skippedSends)
+            o.set("refused_sends", refusedSends)
             o.set("unseen_receivers", unseenReceivers)
             o.set("disconnects", disconnects)
             o.set("connect_failures", connectFailures)
@@ -105,7 +129,10 @@ struct Report {
                 o.set("latency_us", lo)
             }
         }
-        if scenario != "connections" { o.set("bench_cpu_percent", benchCPUPercent, digits: 1) }
+        if scenario != "connections" {
+            o.set("bench_cpu_percent", generatorCPUPercent, digits: 1)
+            o.set("bench_cpu_percent_per_proc", generatorCPU.map { $0 * 100 }, digits: 1)
+        }
         if let s = server {
             var so = JSONObject()
             so.set("pid", s.pid)
@@ -142,9 +169,11 @@ struct Report {
             rows += [
                 ("clients", "\(clients) in \(rooms) room\(rooms == 1 ? "" : "s"), \(senders) sender\(senders == 1 ? "" : "s"), \(size)-byte messages"),
                 ("offered", rate > 0 ? "\(fixed(rate, 0)) msg/s" : "as fast as the server takes them"),
-                ("sent", "\(fixed(sentPerSecond, 0)) msg/s (\(loss.sent) in \(fixed(seconds, 1)) s)\(missedSends > 0 ? ", \(missedSends) missed" : "")"),
-                ("deliveries", "\(fixed(deliveriesPerSecond, 0))/s"),
+                ("sent", "\(fixed(sentPerSecond, 0)) msg/s (\(loss.sent - refusedSends) in \(fixed(seconds, 1)) s)"),
+                ("not sent", "\(skippedSends) skipped (load generator behind schedule), \(refusedSends) refused (server not reading)"),
+                ("deliveries", "\(fixed(deliveriesPerSecond, 0))/s  (server CPU \(serverCPUText), load generator CPU \(generatorCPUText))"),
                 ("loss", "\(loss.lost) of \(loss.expected) expected (\(fixed(loss.lossRate * 100, 4)) %)\(loss.surplus > 0 ? ", \(loss.surplus) surplus" : "")"),
+                ("order", "\(loss.duplicates) duplicates, \(loss.outOfOrder) out of order (of \(loss.received) received)"),
                 ("disconnects", "\(disconnects) by server, \(connectFailures) failed connects, \(unseenReceivers) receivers never seen"),
             ]
             if let h = histogram {
@@ -152,9 +181,13 @@ struct Report {
                 rows.append(("latency µs", "p50 \(fixed(l.p50, 0))  p90 \(fixed(l.p90, 0))  p99 \(fixed(l.p99, 0))  p99.9 \(fixed(l.p999, 0))  max \(fixed(l.max, 0))"))
             }
         }
-        if scenario != "connections" { rows.append(("load generator", "CPU \(fixed(benchCPUPercent, 0)) % (\(threads) loop thread\(threads == 1 ? "" : "s"))")) }
+        if scenario != "connections" { rows.append(("load generator", "CPU \(generatorCPUText)")) }
         if let s = server {
             rows.append(("server", "pid \(s.pid): CPU \(fixed(s.cpuPercent, 0)) %, RSS \(s.rssKB / 1024) MiB (peak \(s.peakRSSKB / 1024) MiB)"))
+        }
+        if let verdict {
+            rows.append(("verdict", verdict.valid ? "valid: no sends skipped, no load-generator process saturated" : "INVALID"))
+            rows += verdict.problems.map { ("", "- " + $0) }
         }
         let w = rows.map { $0.0.count }.max() ?? 0
         return rows.map { $0.0 + String(repeating: " ", count: w - $0.0.count) + "  " + $0.1 }.joined(separator: "\n")

@@ -4,7 +4,6 @@ import BenchCore
 import CEventLoopShims
 import EventLoop
 import Glibc
-import Histogram
 
 /// Timing knobs of a run.
 struct Timing {
@@ -95,49 +94,6 @@ final class Runner {
         return Double(Monotonic.now() - t0) / 1e9
     }
 
-    func runFanout(report: inout Report) {
-        let mustReceive = UInt64(workers.reduce(0) { $0 + $1.mustReceiveCount })
-        let serverBefore = server?.sample()
-        start()
-        let rampSeconds = connectAll()
-        report.connectSeconds = rampSeconds
-        shared.set(.ready)
-        wait(timing.readyTimeout) { shared.seenReceivers.load >= mustReceive }
-        report.unseenReceivers = Int(mustReceive - min(mustReceive, shared.seenReceivers.load))
-        shared.set(.warmup)
-        wait(timing.warmup)
-        shared.set(.measuring)
-        let t0 = Monotonic.now()
-        let s0 = server?.sample()
-        let d0 = shared.deliveriesCounted.load
-        let b0 = selfCPUTicks()
-        wait(timing.duration)
-        let t1 = Monotonic.now()
-        let s1 = server?.sample()
-        report.benchCPUPercent = Double(selfCPUTicks() - b0) / ServerProcess.ticksPerSecond / (Double(t1 - t0) / 1e9) * 100
-        let d1 = shared.deliveriesCounted.load
-        shared.set(.draining)
-        wait(timing.drainTimeout) { shared.measuredReceived.load >= shared.measuredExpected.load }
-        let drained = Double(Monotonic.now() - t1) / 1e9
-        stop()
-        let seconds = Double(t1 - t0) / 1e9
-        report.seconds = seconds
-        report.drainSeconds = drained
-        report.loss.sent = shared.measuredSent.load
-        report.loss.expected = shared.measuredExpected.load
-        report.loss.received = shared.measuredReceived.load
-        report.deliveriesPerSecond = Double(d1 - d0) / seconds
-        report.sentPerSecond = Double(report.loss.sent) / seconds
-        report.missedSends = shared.missedSends.load
-        report.disconnects = shared.closedByServer.load
-        report.connectFailures = shared.connectFailures.load
-        report.protocolErrors = shared.protocolErrors.load
-        var h = LatencySummary.makeHistogram()
-        for w in workers { h.add(w.histogram) }
-        report.histogram = h
-        report.server = serverFigures(before: serverBefore, s0: s0, s1: s1, seconds: seconds)
-    }
-
     func runConnections(report: inout Report) {
         let before = server?.sample()
         start()
@@ -170,7 +126,7 @@ final class Runner {
         let b0 = selfCPUTicks()
         wait(timing.duration)
         let t1 = Monotonic.now()
-        report.benchCPUPercent = Double(selfCPUTicks() - b0) / ServerProcess.ticksPerSecond / (Double(t1 - t0) / 1e9) * 100
+        report.generatorCPU = [Double(selfCPUTicks() - b0) / ServerProcess.ticksPerSecond / (Double(t1 - t0) / 1e9)]
         let s1 = server?.sample()
         let c1 = shared.churnCycles.load
         stop()

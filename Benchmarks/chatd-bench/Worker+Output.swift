@@ -10,8 +10,10 @@ extension Worker {
 
     func appendMessage(_ c: Conn, phase: Payload.Phase, timestamp: UInt64) {
         let sender = c.client
+        let sequence = c.nextSequence
+        c.nextSequence &+= 1
         config.adapter.appendMessage(to: &c.out, room: c.roomName, payloadSize: config.size) { dst in
-            Payload.write(phase: phase, sender: sender, timestamp: timestamp, size: config.size, into: dst)
+            Payload.write(phase: phase, sender: sender, sequence: sequence, timestamp: timestamp, size: config.size, into: dst)
         }
         lSentAll &+= 1
     }
@@ -36,10 +38,12 @@ extension Worker {
                 // Message k is due at rateStart + k/rate (k = 0, 1, …): it counts as due from that
                 // instant, not one period later, or every latency would include a whole period.
                 let due = UInt64(Double(now - rateStart) / 1e9 * workerRate) + 1
-                // Never more than one second behind: a stalled server shows as missed sends.
+                // Never more than one second behind. Sends are written without blocking, so only
+                // this generator's own loop can fall that far behind: the skipped sends make
+                // the run invalid (RunVerdict).
                 if due > pacedSent + UInt64(workerRate) + 1 {
                     let skip = due - pacedSent - UInt64(workerRate)
-                    lMissed &+= skip
+                    lSkipped &+= skip
                     pacedSent += skip
                 }
                 while pacedSent < due {
@@ -48,14 +52,23 @@ extension Worker {
                     let i = nextSender
                     nextSender = (nextSender + 1) % senders.count
                     let c = senders[i]
-                    guard c.state == .open, c.pendingOut < outLimit else { lMissed &+= 1; continue }
+                    guard c.state == .open, c.pendingOut < outLimit else {
+                        // The server stopped reading this sender (or closed it): the message
+                        // was offered and its deliveries are expected, so they count as lost.
+                        if p == .measured {
+                            lRefused &+= 1
+                            lLoss.recordSend(expectedDeliveries: expectedPerMessage[c.client])
+                        }
+                        continue
+                    }
                     sendCounted(c, i, p, timestamp: intended)
                 }
             } else {
                 // As fast as the server takes them, with at most `window` messages in flight
-                // per sender (deliveries expected and not yet received).
+                // per sender (deliveries to this process's receivers expected and not yet
+                // received; the others get the same stream from the server).
                 for (i, c) in senders.enumerated() where c.state == .open {
-                    let per = UInt64(max(1, expectedPerMessage[c.client]))
+                    let per = UInt64(max(1, localExpectedPerMessage[c.client]))
                     let limit = UInt64(config.window) * per
                     var inFlight = shared.expectedBySender[c.client].load &- shared.receivedBySender[c.client].load
                     while inFlight < limit && c.pendingOut < outLimit {
@@ -69,12 +82,8 @@ extension Worker {
 
     func sendCounted(_ c: Conn, _ i: Int, _ p: Payload.Phase, timestamp: UInt64) {
         appendMessage(c, phase: p, timestamp: timestamp)
-        let expected = expectedPerMessage[c.client]
-        shared.expectedBySender[c.client].add(UInt64(expected))
-        if p == .measured {
-            lMeasuredSent &+= 1
-            lMeasuredExpected &+= UInt64(expected)
-        }
+        shared.expectedBySender[c.client].add(UInt64(localExpectedPerMessage[c.client]))
+        if p == .measured { lLoss.recordSend(expectedDeliveries: expectedPerMessage[c.client]) }
         markDirty(c, i)
     }
 

@@ -26,6 +26,11 @@ final class Conn {
     var seen = false
     var startedAt: UInt64 = 0
     var cycles = 0
+    /// Sequence number of this client's next message (senders).
+    var nextSequence: UInt64 = 0
+    /// What this client has received of each sender of its room, by the sender's rank in the
+    /// room (sender s of room r has rank s / rooms); empty outside the traffic scenarios.
+    var streams: [SenderSequence] = []
 
     init(client: Int, room: Int, roomName: String?, isSender: Bool, mustReceive: Bool, kind: AdapterKind) {
         self.client = client
@@ -70,11 +75,15 @@ final class Worker: EventLoopHandler, @unchecked Sendable {
     // Local counts, added to `shared` once per tick.
     var lConnected: UInt64 = 0, lConnectFailures: UInt64 = 0, lClosed: UInt64 = 0, lProtocolErrors: UInt64 = 0
     var lSeen: UInt64 = 0, lSentAll: UInt64 = 0, lDeliveriesAll: UInt64 = 0, lCounted: UInt64 = 0
-    var lMeasuredSent: UInt64 = 0, lMeasuredExpected: UInt64 = 0, lMeasuredReceived: UInt64 = 0
-    var lMissed: UInt64 = 0, lCycles: UInt64 = 0, lChurnFailures: UInt64 = 0
+    var lLoss = LossAccounting()
+    var lSkipped: UInt64 = 0, lRefused: UInt64 = 0, lCycles: UInt64 = 0, lChurnFailures: UInt64 = 0
     var lReceivedBySender: [UInt64]
     var dirtySenders: [Int] = []
-    var expectedPerMessage: [Int]
+    /// Per sender: deliveries one of its messages should produce (loss accounting), and those
+    /// of them that go to receivers in this process (the in-flight window: a process sees only
+    /// its own receivers).
+    let expectedPerMessage: [Int]
+    let localExpectedPerMessage: [Int]
 
     init(index: Int, config: RunConfig, shared: SharedState) throws(Errno) {
         self.index = index
@@ -87,6 +96,7 @@ final class Worker: EventLoopHandler, @unchecked Sendable {
         expectedPerMessage = (0..<config.plan.senders).map {
             config.plan.expectedDeliveries(room: config.plan.room(of: $0), senderReceives: config.adapter.senderReceives)
         }
+        localExpectedPerMessage = config.localExpectedDeliveries()
         let plan = config.plan
         let stride = config.threads * config.procs
         let first = config.procIndex * config.threads + index
@@ -106,6 +116,7 @@ final class Worker: EventLoopHandler, @unchecked Sendable {
                 let c = Conn(
                     client: i, room: room, roomName: config.roomName(room), isSender: plan.isSender(i),
                     mustReceive: plan.mustReceive(i, senderReceives: config.adapter.senderReceives), kind: config.adapter.kind)
+                if config.mode == .fanout { c.streams = Array(repeating: SenderSequence(), count: plan.senders(in: room)) }
                 conns.append(c)
                 if c.isSender && config.mode == .fanout { senders.append(c) }
                 i += stride
@@ -290,7 +301,6 @@ final class Worker: EventLoopHandler, @unchecked Sendable {
     }
 
     func closed(_ slot: Int) {
-        let c = conns[slot]
         closeConn(slot, countAsServerClose: true)
     }
 
@@ -312,20 +322,28 @@ final class Worker: EventLoopHandler, @unchecked Sendable {
             c.seen = true
             if c.mustReceive { lSeen += 1 }
         }
+        let sender = p.sender
+        let rooms = config.plan.rooms
+        let rank = sender / rooms
+        guard sender < config.plan.senders, sender % rooms == c.room, rank < c.streams.count else {
+            // Not a sender of this client's room: a misrouted delivery, which shows as surplus.
+            if p.phase == .measured { lLoss.recordDelivery(.inOrder) }
+            return
+        }
+        let arrival = c.streams[rank].record(p.sequence)
         switch p.phase {
         case .ready:
             return
         case .warmup:
             break
         case .measured:
-            lMeasuredReceived &+= 1
-            histogram.record(now > p.timestamp ? now - p.timestamp : 0)
+            lLoss.recordDelivery(arrival)
+            if arrival != .duplicate { histogram.record(now > p.timestamp ? now - p.timestamp : 0) }
         }
+        guard arrival != .duplicate else { return }
         lCounted &+= 1
-        if p.sender < lReceivedBySender.count {
-            if lReceivedBySender[p.sender] == 0 { dirtySenders.append(p.sender) }
-            lReceivedBySender[p.sender] &+= 1
-        }
+        if lReceivedBySender[sender] == 0 { dirtySenders.append(sender) }
+        lReceivedBySender[sender] &+= 1
     }
 
     // MARK: Churn
@@ -367,10 +385,14 @@ final class Worker: EventLoopHandler, @unchecked Sendable {
         shared.sentAll.add(lSentAll); lSentAll = 0
         shared.deliveriesAll.add(lDeliveriesAll); lDeliveriesAll = 0
         shared.deliveriesCounted.add(lCounted); lCounted = 0
-        shared.measuredSent.add(lMeasuredSent); lMeasuredSent = 0
-        shared.measuredExpected.add(lMeasuredExpected); lMeasuredExpected = 0
-        shared.measuredReceived.add(lMeasuredReceived); lMeasuredReceived = 0
-        shared.missedSends.add(lMissed); lMissed = 0
+        shared.measuredSent.add(lLoss.sent)
+        shared.measuredExpected.add(lLoss.expected)
+        shared.measuredReceived.add(lLoss.received)
+        shared.measuredDuplicates.add(lLoss.duplicates)
+        shared.measuredOutOfOrder.add(lLoss.outOfOrder)
+        lLoss = LossAccounting()
+        shared.skippedSends.add(lSkipped); lSkipped = 0
+        shared.refusedSends.add(lRefused); lRefused = 0
         shared.churnCycles.add(lCycles); lCycles = 0
         shared.churnFailures.add(lChurnFailures); lChurnFailures = 0
         for s in dirtySenders {

@@ -54,11 +54,11 @@ struct Common: ParsableArguments {
 
 /// Options of the traffic scenarios (fanout, latency).
 struct Traffic: ParsableArguments {
-    @Option(help: "Client connections.") var clients: Int
-    @Option(help: "Rooms (client i joins room i % rooms).") var rooms: Int
-    @Option(help: "Sending clients (the first ones, spread over the rooms).") var senders: Int
-    @Option(help: "Messages per second in total, 0 = as fast as the server takes them.") var rate: Double
-    @Option(help: "Message text size in bytes (at least 26).") var size = 64
+    @Option(help: "Client connections.") var clients = 100
+    @Option(help: "Rooms (client i joins room i % rooms).") var rooms = 1
+    @Option(help: "Sending clients (the first ones, spread over the rooms).") var senders = 1
+    @Option(help: "Messages per second in total, 0 = as fast as the server takes them.") var rate = 0.0
+    @Option(help: "Message text size in bytes (at least \(Payload.minimumSize)).") var size = 64
     @Option(help: "Measured seconds.") var duration = 5.0
     @Option(help: "Warm-up seconds before measuring.") var warmup = 1.0
     @Option(help: "Messages in flight per sender when --rate is 0.") var window = 256
@@ -66,28 +66,57 @@ struct Traffic: ParsableArguments {
     var hgrm: String?
 }
 
-func runTraffic(_ name: String, _ common: Common, _ t: Traffic) throws {
+/// How the load is generated in the traffic scenarios.
+struct Generators: ParsableArguments {
+    @Option(help: "Load-generator processes (clients dealt round robin): use more when one process is the bottleneck.")
+    var procs = 1
+    @Option(help: "A load-generator process above this CPU share of its loop threads invalidates the run (percent).")
+    var maxGeneratorCpu = 90.0
+    @Option(help: .hidden) var procIndex: Int?
+}
+
+func runTraffic(_ name: String, _ common: Common, _ t: Traffic, _ g: Generators) throws {
     guard t.size >= Payload.minimumSize else { throw ValidationError("--size must be at least \(Payload.minimumSize)") }
     guard t.clients >= 2, t.senders >= 1, t.senders <= t.clients, t.rooms >= 1 else {
         throw ValidationError("need clients ≥ 2, 1 ≤ senders ≤ clients, rooms ≥ 1")
     }
+    guard t.senders <= Payload.maxSender else { throw ValidationError("at most \(Payload.maxSender) senders") }
     guard t.duration > 0 && t.duration <= 600 else { throw ValidationError("--duration must be in (0, 600]") }
+    guard g.procs >= 1 && g.procs <= 64 else { throw ValidationError("--procs must be 1…64") }
     let adapter = Adapter(AdapterKind(rawValue: common.adapter)!)
     guard t.rooms == 1 || adapter.supportsRooms else { throw ValidationError("the \(common.adapter) adapter has one room only") }
     let limit = Posix.raiseFileLimit()
-    guard t.clients + 64 <= limit else {
-        throw ValidationError("\(t.clients) clients need more than this process's \(limit) file descriptors")
+    let perProc = (t.clients + g.procs - 1) / g.procs
+    guard perProc + 64 <= limit else {
+        throw ValidationError("\(perProc) clients per process need more than this process's \(limit) file descriptors: raise --procs")
     }
     let target = try common.target()
-    let config = RunConfig(
-        mode: .fanout, adapter: adapter, target: target, plan: RoomPlan(clients: t.clients, rooms: t.rooms, senders: t.senders),
-        rate: t.rate, size: t.size, window: t.window, threads: common.threads, connectRate: common.connectRate,
-        maxPendingConnects: common.maxPendingConnects, spreadSources: !common.noSpreadSources, procIndex: 0, procs: 1,
-        churnConcurrency: 0)
+    let plan = RoomPlan(clients: t.clients, rooms: t.rooms, senders: t.senders)
+    func config(_ index: Int) -> RunConfig {
+        RunConfig(
+            mode: .fanout, adapter: adapter, target: target, plan: plan, rate: t.rate, size: t.size, window: t.window,
+            threads: common.threads, connectRate: common.connectRate / Double(g.procs),
+            maxPendingConnects: max(1, common.maxPendingConnects / g.procs), spreadSources: !common.noSpreadSources,
+            procIndex: index, procs: g.procs, churnConcurrency: 0)
+    }
+    if t.rate == 0, g.procs > 1, (0..<g.procs).contains(where: { config($0).localExpectedDeliveries().contains(0) }) {
+        // The in-flight window counts deliveries to receivers in the sender's own process.
+        throw ValidationError("with --rate 0 and --procs \(g.procs), every sender needs receivers in its own process: add clients")
+    }
+    if let index = g.procIndex {
+        guard index >= 0 && index < g.procs else { throw ValidationError("--proc-index must be below --procs") }
+        try runTrafficWorker(config(index))
+        return
+    }
     let server = try common.server(target: target)
     defer { server?.stop() }
-    let runner = try Runner(
-        config: config, timing: Timing(warmup: t.warmup, duration: t.duration), server: server, progress: !common.json)
+    let generators: any TrafficGenerators =
+        g.procs == 1
+        ? try Runner(config: config(0), timing: Timing(), server: nil, progress: !common.json)
+        : try GeneratorProcesses(arguments: Array(CommandLine.arguments.dropFirst()), procs: g.procs, loopThreads: common.threads)
+    let run = TrafficRun(
+        generators: generators, timing: Timing(warmup: t.warmup, duration: t.duration), server: server,
+        progress: !common.json && isatty(2) == 1, clients: t.clients, busyLimit: g.maxGeneratorCpu / 100)
     var report = common.makeReport(name)
     report.clients = t.clients
     report.rooms = t.rooms
@@ -95,25 +124,34 @@ func runTraffic(_ name: String, _ common: Common, _ t: Traffic) throws {
     report.rate = t.rate
     report.size = t.size
     report.threads = common.threads
-    runner.runFanout(report: &report)
+    report.procs = g.procs
+    try run.run(report: &report)
     if let path = t.hgrm, let h = report.histogram { try writeText(path, LatencySummary.hgrm(h)) }
     common.emit(report)
+    if report.verdict?.valid == false { throw ExitCode.failure }
 }
 
 struct Fanout: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "N clients in R rooms, S senders at a total rate or as fast as possible: deliveries/s, loss, latency.")
+        abstract: "N clients in R rooms, S senders at a total rate or as fast as possible: deliveries/s, loss, latency.",
+        discussion: """
+            Every delivery is checked by sender and sequence number: the report counts lost, duplicated and \
+            out-of-order deliveries. The run fails (exit status 1, JSON "valid": false) when the load generator \
+            skipped sends or one of its processes was CPU-bound.
+            """)
     @OptionGroup var common: Common
     @OptionGroup var traffic: Traffic
+    @OptionGroup var generators: Generators
 
     init() {}
-    func run() throws { try runTraffic("fanout", common, traffic) }
+    func run() throws { try runTraffic("fanout", common, traffic, generators) }
 }
 
 struct Latency: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "A fixed low rate; reports end-to-end latency (send timestamp carried in each payload).")
     @OptionGroup var common: Common
+    @OptionGroup var generators: Generators
     @Option(help: "Client connections.") var clients = 100
     @Option(help: "Rooms.") var rooms = 1
     @Option(help: "Senders.") var senders = 10
@@ -125,12 +163,16 @@ struct Latency: ParsableCommand {
 
     func run() throws {
         guard rate > 0 else { throw ValidationError("latency needs --rate > 0") }
-        var t = try Traffic.parse(["--clients", "\(clients)", "--rooms", "\(rooms)", "--senders", "\(senders)", "--rate", "\(rate)"])
+        var t = try Traffic.parse([])
+        t.clients = clients
+        t.rooms = rooms
+        t.senders = senders
+        t.rate = rate
         t.size = size
         t.duration = duration
         t.warmup = warmup
         t.hgrm = hgrm
-        try runTraffic("latency", common, t)
+        try runTraffic("latency", common, t, generators)
     }
 }
 
@@ -180,15 +222,14 @@ struct Connections: ParsableCommand {
     }
 
     /// A worker process: ramps its share, prints "ready CONNECTED FAILURES SECONDS", holds the
-    /// connections until its standard input closes, then prints "done CLOSED_BY_SERVER".
+    /// connections until a line or the end of its standard input, then prints "done CLOSED_BY_SERVER".
     func runWorker(_ index: Int, target: SocketAddress, adapter: Adapter) throws {
         let runner = try Runner(config: config(target, adapter, index), timing: Timing(), server: nil, progress: false)
         runner.start()
         let secs = runner.connectAll()
         print("ready \(runner.shared.connected.load) \(runner.shared.connectFailures.load) \(secs)")
         fflush(nil)
-        var byte: UInt8 = 0
-        while read(0, &byte, 1) > 0 {}
+        _ = readLine()
         let closedByServer = runner.shared.closedByServer.load
         runner.stop()
         print("done \(closedByServer)")
@@ -197,42 +238,18 @@ struct Connections: ParsableCommand {
 
     func runProcs(server: ServerProcess?, report: inout Report) throws {
         let before = server?.sample()
-        var children: [(pid: pid_t, toChild: CInt, fromChild: CInt)] = []
-        let exe = "/proc/self/exe"
-        for i in 0..<procs {
-            var inPipe: [CInt] = [0, 0], outPipe: [CInt] = [0, 0]
-            guard pipe(&inPipe) == 0, pipe(&outPipe) == 0 else { throw BenchError("pipe failed") }
-            for fd in inPipe + outPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
-            posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-            let args = [
-                "chatd-bench", "connections", "--host", common.host, "--port", "\(common.port)", "--adapter", common.adapter,
+        let args =
+            [
+                "connections", "--host", common.host, "--port", "\(common.port)", "--adapter", common.adapter,
                 "--threads", "\(common.threads)", "--connect-rate", "\(common.connectRate)",
                 "--max-pending-connects", "\(common.maxPendingConnects)", "--clients", "\(clients)", "--procs", "\(procs)",
-                "--proc-index", "\(i)",
             ] + (common.noSpreadSources ? ["--no-spread-sources"] : [])
-            var cArgs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
-            var pid: pid_t = 0
-            let r = posix_spawn(&pid, exe, &actions, nil, &cArgs, environ)
-            for p in cArgs { free(p) }
-            posix_spawn_file_actions_destroy(&actions)
-            close(inPipe[0])
-            close(outPipe[1])
-            guard r == 0 else { throw BenchError("cannot start a worker process: \(String(cString: strerror(r)))") }
-            children.append((pid, inPipe[1], outPipe[0]))
-        }
-        func readLine(_ fd: CInt) -> [Substring] {
-            var line: [UInt8] = []
-            var b: UInt8 = 0
-            while read(fd, &b, 1) == 1 && b != 10 { line.append(b) }
-            return String(decoding: line, as: UTF8.self).split(separator: " ")
-        }
+        var children: [WorkerProcess] = []
+        defer { for c in children { c.wait() } }
+        for i in 0..<procs { children.append(try WorkerProcess(arguments: args + ["--proc-index", "\(i)"])) }
         var rampSeconds = 0.0
         for c in children {
-            let f = readLine(c.fromChild)
-            if f.count == 4, f[0] == "ready" {
+            if let f = c.readLine(), f.count == 4, f[0] == "ready" {
                 report.connected += Int(f[1]) ?? 0
                 report.connectFailures += UInt64(f[2]) ?? 0
                 rampSeconds = max(rampSeconds, Double(f[3]) ?? 0)
@@ -241,13 +258,8 @@ struct Connections: ParsableCommand {
         report.connectSeconds = rampSeconds
         usleep(UInt32(hold * 1e6))
         let after = server?.sample()
-        for c in children { close(c.toChild) }
         for c in children {
-            let f = readLine(c.fromChild)
-            if f.count == 2, f[0] == "done" { report.disconnects += UInt64(f[1]) ?? 0 }
-            close(c.fromChild)
-            var status: CInt = 0
-            waitpid(c.pid, &status, 0)
+            if let f = c.ask("stop", answer: "done"), f.count == 1 { report.disconnects += UInt64(f[0]) ?? 0 }
         }
         if let server, let before, let after {
             report.server = ServerFigures(
@@ -289,6 +301,19 @@ struct ChatdBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chatd-bench",
         abstract: "Load benchmark for chatd and comparable servers (loopback only; every run bounded in time).",
+        discussion: """
+            Scenarios, with a one-line example each (a chatd listening on 127.0.0.1:7575, started with \
+            --msg-rate 0 --max-conns-per-ip 0 so that neither limit is what gets measured):
+
+              fanout       chatd-bench fanout --clients 100 --senders 1 --procs 2 --server-pid PID
+              latency      chatd-bench latency --clients 1000 --senders 10 --rate 1000 --hgrm lat.hgrm
+              connections  chatd-bench connections --clients 19000 --procs 2 --server-pid PID
+              churn        chatd-bench churn --concurrency 32 --duration 5
+
+            Other servers: --adapter resp --port 6379 (redis-server pub/sub), --adapter line (NIOChatServer), \
+            --spawn "COMMAND" starts the server and stops it after the run. `chatd-bench help SCENARIO` \
+            lists a scenario's options.
+            """,
         subcommands: [Fanout.self, Latency.self, Connections.self, Churn.self])
 }
 

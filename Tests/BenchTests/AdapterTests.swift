@@ -45,17 +45,78 @@ import Testing
 /// Payload bytes and their decoding.
 @Suite struct PayloadTests {
     @Test func handWrittenPayload() {
-        let p = Payload.make(phase: .measured, sender: 0x2a, timestamp: 0x1234_abcd, size: 30)
-        // marker, phase, 6 hex digits of sender, 16 of timestamp, dots to the size.
-        let expected: String = "@BM" + "00002a" + "000000001234abcd" + "....."
+        let p = Payload.make(phase: .measured, sender: 0x2a, sequence: 0xbeef, timestamp: 0x1234_abcd, size: 38)
+        // marker, phase, 6 hex digits of sender, 8 of sequence, 16 of timestamp, dots to the size.
+        let expected: String = "@BM" + "00002a" + "0000beef" + "000000001234abcd" + "....."
         #expect(p == Array(expected.utf8))
-        #expect(Payload.decode(p) == Payload.Decoded(phase: .measured, sender: 42, timestamp: 0x1234_abcd))
+        #expect(Payload.decode(p) == Payload.Decoded(phase: .measured, sender: 42, sequence: 0xbeef, timestamp: 0x1234_abcd))
+    }
+
+    @Test func largestFieldsRoundTrip() {
+        let p = Payload.make(
+            phase: .warmup, sender: Payload.maxSender, sequence: Payload.maxSequence, timestamp: .max, size: Payload.minimumSize)
+        #expect(p.count == 34)
+        #expect(
+            Payload.decode(p)
+                == Payload.Decoded(phase: .warmup, sender: Payload.maxSender, sequence: Payload.maxSequence, timestamp: .max))
     }
 
     @Test func rejectsOtherTexts() {
         #expect(Payload.decode(Array("alice joined #lobby".utf8)) == nil)
-        #expect(Payload.decode(Array("@BX00002a000000001234abcd....".utf8)) == nil)
-        #expect(Payload.decode(Array("@BM00002a00000000".utf8)) == nil)
+        #expect(Payload.decode(Array("@BX00002a0000beef000000001234abcd.".utf8)) == nil)
+        // One byte short of the minimum, and a non-hex digit in the sequence.
+        #expect(Payload.decode(Array("@BM00002a0000beef000000001234abcd".utf8)) == nil)
+        #expect(Payload.decode(Array("@BM00002a0000bexf000000001234abcd.".utf8)) == nil)
+    }
+}
+
+/// Sequence checking per sender: in order, gaps, late arrivals and duplicates.
+@Suite struct SenderSequenceTests {
+    func arrivals(_ seqs: [UInt64]) -> [SenderSequence.Arrival] {
+        var s = SenderSequence()
+        return seqs.map { s.record($0) }
+    }
+
+    @Test func inOrderFromWhereverTheReceiverJoined() {
+        #expect(arrivals([0, 1, 2, 3]) == [.inOrder, .inOrder, .inOrder, .inOrder])
+        #expect(arrivals([500, 501]) == [.inOrder, .inOrder])
+    }
+
+    @Test func repeatsAreDuplicates() {
+        #expect(arrivals([0, 1, 1, 2, 0]) == [.inOrder, .inOrder, .duplicate, .inOrder, .duplicate])
+    }
+
+    @Test func gapThenLateArrivalThenItsDuplicate() {
+        #expect(arrivals([0, 3, 1, 2, 1, 4]) == [.inOrder, .skippedAhead, .late, .late, .duplicate, .inOrder])
+    }
+
+    @Test func windowOfSixtyFour() {
+        // 64 behind is beyond the window: reported late (not checkable), never a false duplicate.
+        var s = SenderSequence()
+        _ = s.record(0)
+        _ = s.record(100)
+        #expect(s.record(37) == .late)  // 63 behind, within the window, not seen
+        #expect(s.record(37) == .duplicate)
+        #expect(s.record(36) == .late)  // 64 behind
+        #expect(s.record(36) == .late)
+        // A jump of 64 or more clears the window.
+        #expect(s.record(200) == .skippedAhead)
+        #expect(s.record(199) == .late)
+        #expect(s.record(200) == .duplicate)
+    }
+
+    @Test func lossAccountingCountsUniqueDeliveries() {
+        var l = LossAccounting()
+        for _ in 0..<4 { l.recordSend(expectedDeliveries: 2) }
+        var s = SenderSequence()
+        // 4 messages to one receiver (expected 8 over two receivers): 0, 2, 1, 2 again.
+        for seq: UInt64 in [0, 2, 1, 2] { l.recordDelivery(s.record(seq)) }
+        #expect(l.received == 4)
+        #expect(l.duplicates == 1)
+        #expect(l.outOfOrder == 1)
+        #expect(l.unique == 3)
+        #expect(l.lost == 5)
+        #expect(!l.isExact)
     }
 }
 

@@ -37,6 +37,42 @@ import Testing
         #expect(LatencySummary(LatencySummary.makeHistogram()).count == 0)
         #expect(LatencySummary.hgrm(a).contains("Percentile"))
     }
+
+    /// A worker process hands its histogram over as text: the coordinator's copy has the
+    /// same counts, and the same percentiles within the histogram's precision (each bucket
+    /// travels as its representative value).
+    @Test func encodeDecodeRoundTrip() {
+        var a = LatencySummary.makeHistogram()
+        for v in [1, 5, 5, 1_000, 250_000, 3_000_000_000] as [UInt64] { a.record(v) }
+        var b = LatencySummary.makeHistogram()
+        #expect(LatencySummary.decode(Substring(LatencySummary.encode(a)), into: &b))
+        #expect(b.totalCount == a.totalCount)
+        for p in [0.0, 10, 50, 60, 90, 100] {
+            #expect(a.valuesAreEquivalent(a.valueAtPercentile(p), b.valueAtPercentile(p)))
+        }
+        var c = LatencySummary.makeHistogram()
+        #expect(!LatencySummary.decode("12:3,oops", into: &c))
+        #expect(c.totalCount == 0)
+        #expect(LatencySummary.decode("", into: &c) && c.totalCount == 0)
+    }
+}
+
+@Suite struct RunVerdictTests {
+    @Test func validWhenNothingSkippedAndNoProcessSaturated() {
+        let v = RunVerdict(skippedSends: 0, generatorCPU: [0.5, 0.89], loopThreads: 1, busyLimit: 0.9)
+        #expect(v.valid && v.problems.isEmpty)
+        // Two loop threads: 1.7 cores is 85 % of the process's capacity.
+        #expect(RunVerdict(skippedSends: 0, generatorCPU: [1.7], loopThreads: 2, busyLimit: 0.9).valid)
+    }
+
+    @Test func skippedSendsOrSaturatedGeneratorInvalidate() {
+        let skipped = RunVerdict(skippedSends: 3, generatorCPU: [0.2], loopThreads: 1, busyLimit: 0.9)
+        #expect(!skipped.valid)
+        #expect(skipped.problems == ["the load generator fell behind its schedule and skipped 3 sends"])
+        let busy = RunVerdict(skippedSends: 0, generatorCPU: [0.4, 0.95], loopThreads: 1, busyLimit: 0.9)
+        #expect(!busy.valid)
+        #expect(busy.problems.count == 1 && busy.problems[0].hasPrefix("load-generator process 1 used 95 % CPU"))
+    }
 }
 
 @Suite struct LossAccountingTests {
@@ -62,9 +98,14 @@ import Testing
         var m = LossAccounting()
         m.recordSend(expectedDeliveries: 2)
         m.received = 3
+        m.duplicates = 1
+        m.outOfOrder = 1
         l.add(m)
-        #expect(l.expected == 299 && l.received == 293 && l.lost == 6)
-        #expect(m.surplus == 1 && m.lost == 0)
+        #expect(l.expected == 299 && l.received == 293 && l.duplicates == 1 && l.unique == 292 && l.lost == 7)
+        #expect(l.outOfOrder == 1)
+        #expect(m.surplus == 0 && m.lost == 0 && !m.isExact)
+        m.duplicates = 0
+        #expect(m.surplus == 1)
         #expect(LossAccounting().lossRate == 0)
     }
 
