@@ -305,9 +305,9 @@ struct ChatdBench: ParsableCommand {
             Scenarios, with a one-line example each (a chatd listening on 127.0.0.1:7575, started with \
             --msg-rate 0 --max-conns-per-ip 0 so that neither limit is what gets measured):
 
-              fanout       chatd-bench fanout --clients 100 --senders 1 --procs 2 --server-pid PID
-              latency      chatd-bench latency --clients 1000 --senders 10 --rate 1000 --hgrm lat.hgrm
-              connections  chatd-bench connections --clients 19000 --procs 2 --server-pid PID
+              fanout       chatd-bench fanout --clients 100 --procs 2 --server-pid PID
+              latency      chatd-bench latency --clients 1000 --senders 10 --rate 1000
+              connections  chatd-bench connections --clients 19000 --procs 2
               churn        chatd-bench churn --concurrency 32 --duration 5
 
             Other servers: --adapter resp --port 6379 (redis-server pub/sub), --adapter line (NIOChatServer), \

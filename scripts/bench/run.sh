@@ -3,6 +3,9 @@
 # redis-server pub/sub, same scenarios, same run; writes BENCHMARKS.md (tables as absolute
 # numbers and ratios). Everything on 127.0.0.1; every server is started here, fresh for each
 # scenario, and stopped by its own PID. Bounded: about 5 minutes after the builds.
+# The traffic scenarios run BENCH_PROCS load-generator processes (default 2) so that the
+# generator is not the bottleneck; a run where it still is (or skipped sends) is kept in the
+# results with "valid": false and marked in the report.
 #
 # Environment: BENCH_SCRATCH (swift build --scratch-path), BENCH_WORK (scratch outside the repo, default /tmp/chatd-bench-work),
 # BENCH_QUICK=1 (1-second runs, for trying the script), BENCH_OUT (default BENCHMARKS.md),
@@ -20,6 +23,8 @@ RESULTS=$WORK/results.jsonl
 LOG=$WORK/run.log
 : > "$LOG"
 cut -d" " -f1-3 /proc/loadavg > "$WORK/loadavg"
+START=$SECONDS
+PROCS=${BENCH_PROCS:-2}
 
 if [[ $QUICK == 1 ]]; then DUR=1; WARM=0.5; CONNS=2000; else DUR=5; WARM=1; CONNS=19000; fi
 
@@ -83,6 +88,8 @@ start_server() {
     case $name in
     chatd) "$CHATD" --listen "127.0.0.1:$port" --threads 1 --msg-rate 0 --max-conns-per-ip 0 --history 0 >>"$LOG" 2>&1 & PID=$! ;;
     chatd-t2) "$CHATD" --listen "127.0.0.1:$port" --threads 2 --msg-rate 0 --max-conns-per-ip 0 --history 0 >>"$LOG" 2>&1 & PID=$! ;;
+    # chatd's default history (50 messages kept per room, replayed on join).
+    chatd-h50) "$CHATD" --listen "127.0.0.1:$port" --threads 1 --msg-rate 0 --max-conns-per-ip 0 >>"$LOG" 2>&1 & PID=$! ;;
     seed)
         sed -e 's/^IP = .*/IP = "127.0.0.1"/' -e "s/^Port = .*/Port = $port/" "$WORK/seed_orig.py" > "$WORK/seed.py"
         python3 "$WORK/seed.py" >/dev/null 2>&1 & PID=$! ;;
@@ -95,7 +102,9 @@ start_server() {
 
 adapter_of() { case $1 in nio) echo line ;; redis) echo resp ;; *) echo framed ;; esac; }
 
-# run NAME SCENARIO ARGS...: one fresh server, one chatd-bench run, one JSON line.
+# run NAME SCENARIO ARGS...: one fresh server, one chatd-bench run, one JSON line. A run that
+# chatd-bench judged invalid exits 1 but still prints its JSON ("valid": false): keep it. A
+# server that died during the run gets "server_exited": true.
 PORT=7610
 run() {
     local name=$1 scenario=$2; shift 2
@@ -106,12 +115,15 @@ run() {
         return
     fi
     printf '   %-9s %-12s %s\n' "$name" "$scenario" "$*"
-    local line
-    if line=$(timeout 120 "$BENCH" "$scenario" --port "$PORT" --adapter "$(adapter_of "$name")" --server-pid "$PID" \
-        --label "$name" --json "$@" 2>>"$LOG"); then
+    local line rc=0
+    line=$(timeout 120 "$BENCH" "$scenario" --port "$PORT" --adapter "$(adapter_of "$name")" --server-pid "$PID" \
+        --label "$name" --json "$@" 2>>"$LOG") || rc=$?
+    if [[ $line == "{"* ]]; then
+        kill -0 "$PID" 2>/dev/null || line="${line%\}}, \"server_exited\": true}"
         echo "$line" >> "$RESULTS"
+        [[ $rc == 0 ]] || echo "   $name $scenario: invalid run (exit $rc), kept and marked" | tee -a "$LOG"
     else
-        echo "   $name $scenario failed (see $LOG)" | tee -a "$LOG"
+        echo "   $name $scenario failed (exit $rc, see $LOG)" | tee -a "$LOG"
         echo "{\"label\": \"$name\", \"scenario\": \"$scenario\", \"failed\": true, \"args\": \"$*\"}" >> "$RESULTS"
     fi
     stop_server
@@ -121,20 +133,22 @@ run() {
 SERVERS=(chatd nio redis)
 [[ $HAVE_SEED == 1 ]] && SERVERS=(chatd seed nio redis)
 
-echo "== fanout: 100 clients, 1 room, 1 sender, as fast as possible"
-for s in "${SERVERS[@]}" chatd-t2; do
-    run "$s" fanout --clients 100 --rooms 1 --senders 1 --rate 0 --size 64 --duration "$DUR" --warmup "$WARM"
+echo "== fanout: 100 clients, 1 room, 1 sender, as fast as possible ($PROCS generator processes)"
+for s in chatd chatd-h50 chatd-t2 "${SERVERS[@]:1}"; do
+    run "$s" fanout --clients 100 --rooms 1 --senders 1 --rate 0 --size 64 --duration "$DUR" --warmup "$WARM" \
+        --procs "$PROCS"
 done
 
-echo "== latency: 1,000 clients, 1 room, 10 senders, 1,000 msg/s offered"
-for s in "${SERVERS[@]}"; do
+echo "== latency: 1,000 clients, 1 room, 10 senders, 1,000 msg/s offered ($PROCS generator processes)"
+for s in chatd chatd-h50 "${SERVERS[@]:1}"; do
     run "$s" latency --clients 1000 --rooms 1 --senders 10 --rate 1000 --size 64 --duration "$DUR" --warmup "$WARM" \
-        --hgrm "$WORK/latency-$s.hgrm"
+        --procs "$PROCS" --hgrm "$WORK/latency-$s.hgrm"
 done
 
 echo "== latency: 1,000 clients, 10 rooms, 10 senders, 1,000 msg/s offered (servers with rooms)"
 for s in chatd redis; do
-    run "$s" latency --clients 1000 --rooms 10 --senders 10 --rate 1000 --size 64 --duration "$DUR" --warmup "$WARM"
+    run "$s" latency --clients 1000 --rooms 10 --senders 10 --rate 1000 --size 64 --duration "$DUR" --warmup "$WARM" \
+        --procs "$PROCS"
 done
 
 echo "== connections: $CONNS idle connections"
@@ -152,5 +166,6 @@ AB_PAIRS=3; [[ $QUICK == 1 ]] && AB_PAIRS=1
 scripts/bench/ab-coalesce.sh "$AB_PAIRS" | tee "$WORK/ab-coalesce.log"
 
 echo "== writing $OUT"
-python3 scripts/bench/report.py "$RESULTS" "$OUT" --quick "$QUICK" --micro "${BENCH_MICRO_LOG:-$WORK/micro.log}" --loadavg "$WORK/loadavg" --ab "$WORK/ab-coalesce.log"
+python3 scripts/bench/report.py "$RESULTS" "$OUT" --quick "$QUICK" --micro "${BENCH_MICRO_LOG:-$WORK/micro.log}" \
+    --loadavg "$WORK/loadavg" --ab "$WORK/ab-coalesce.log" --elapsed $((SECONDS - START)) --fd-limit "$(ulimit -n)"
 echo "bench: done; raw results in $RESULTS, latency distributions in $WORK/latency-*.hgrm"
