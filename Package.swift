@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Module arrows point one way: chatd → ChatDaemon → {Room, Systemd} → {ChatProtocol, EventLoop}.
-// EventLoop and ChatProtocol import nothing of the project (CEventLoopShims is EventLoop's
+// EventLoop, ChatProtocol and IRCProtocol import nothing of the project (CEventLoopShims is EventLoop's
 // private C header, not a module of its own design).
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "ChatDaemon", targets: ["ChatDaemon"]),
         .library(name: "EventLoop", targets: ["EventLoop"]),
         .library(name: "ChatProtocol", targets: ["ChatProtocol"]),
+        .library(name: "IRCProtocol", targets: ["IRCProtocol"]),
         .library(name: "Room", targets: ["Room"]),
     ],
     dependencies: [
@@ -36,6 +37,7 @@ let package = Package(
         .target(name: "CEventLoopShims"),
         .target(name: "EventLoop", dependencies: ["CEventLoopShims"], swiftSettings: hot),
         .target(name: "ChatProtocol", swiftSettings: strict),
+        .target(name: "IRCProtocol", swiftSettings: strict),
         .target(
             name: "Room",
             dependencies: ["EventLoop", "ChatProtocol", .product(name: "Logging", package: "swift-log")],
@@ -88,6 +90,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"], swiftSettings: strict),
         .testTarget(name: "ChatProtocolTests", dependencies: ["ChatProtocol"], swiftSettings: strict),
+        .testTarget(name: "IRCProtocolTests", dependencies: ["IRCProtocol"], swiftSettings: strict),
         .testTarget(name: "RoomTests", dependencies: ["Room", "EventLoop", "ChatProtocol"], swiftSettings: strict),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd"], swiftSettings: strict),
         .testTarget(
