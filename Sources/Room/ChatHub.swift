@@ -14,6 +14,8 @@ public final class ChatHub: Sendable {
     private let limitsBox: Locked<ChatLimits>
     /// `limits.historyBudgetBytes`, readable on the publish path without the limits lock.
     private let historyBudget: Atomic<Int>
+    /// One per loop, locked only by that loop's publishes (uncontended); see `HistoryLedger`.
+    let historyLedgers: [Locked<HistoryLedger>]
     private let perAddress = Locked<[String: Int]>([:])
     public let connectionCount = Atomic<Int>(0)
 
@@ -24,6 +26,7 @@ public final class ChatHub: Sendable {
         mailboxes = doorbells.map { Mailbox<LoopMessage>(doorbell: $0) }
         limitsBox = Locked(limits)
         historyBudget = Atomic(limits.historyBudgetBytes)
+        historyLedgers = (0..<loopCount).map { _ in Locked(HistoryLedger()) }
     }
 
     public var limits: ChatLimits { limitsBox.withLock { $0 } }
@@ -98,21 +101,25 @@ public final class ChatHub: Sendable {
 
     // MARK: room traffic
 
-    /// Sequences `frame` in `room`: history, then a post to every loop with members.
+    /// Sequences `frame` in `room`: history, then a post to every loop with members. Past the
+    /// daemon-wide history budget, the publishing loop evicts its own oldest history entries
+    /// (`HistoryLedger`): O(1) amortized, whatever the number of rooms.
     public func publish(_ frame: SharedBytes, in room: Room, from sender: ConnectionID, currentLoop: Int) {
         var wake = LoopSet()
-        let grew = room.state.withLock { st -> Int in
+        let (grew, sequence) = room.state.withLock { st -> (Int, UInt64?) in
             let grew = st.history.append(frame)
             for loop in 0..<loopCount where st.membersPerLoop[loop] > 0 {
                 enqueue(.deliver(roomID: room.id, frame: frame, except: sender), to: loop, from: currentLoop, wake: &wake)
             }
-            return grew
+            return (grew, st.history.capacity > 0 ? st.history.appended - 1 : nil)
         }
         ring(wake)
-        if grew != 0 {
-            let total = rooms.historyBytes.wrappingAdd(grew, ordering: .relaxed).newValue
-            let budget = historyBudget.load(ordering: .relaxed)
-            if total > budget { rooms.enforceHistoryBudget(budget) }
+        guard let sequence else { return }
+        let total = rooms.historyBytes.wrappingAdd(grew, ordering: .relaxed).newValue
+        let budget = historyBudget.load(ordering: .relaxed)
+        historyLedgers[currentLoop].withLock { ledger in
+            ledger.record(room, sequence: sequence)
+            if total > budget { ledger.evict(downTo: budget, in: rooms) }
         }
     }
 

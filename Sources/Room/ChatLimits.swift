@@ -25,9 +25,9 @@ public struct ChatLimits: Sendable, Equatable {
     public var presenceNoticeMaxMembers = 100
     /// History bytes one room keeps (besides `history` messages).
     public var historyMaxBytesPerRoom = 1 << 20
-    /// History bytes all rooms keep together; past it, empty rooms are dropped (with their
-    /// history) so a client creating rooms to park 64 KiB messages in cannot grow memory
-    /// without bound. Occupied rooms are bounded by connections × the per-room limit.
+    /// History bytes all rooms keep together, occupied or not: past it, the oldest entries are
+    /// evicted (`HistoryLedger`), so clients parking 64 KiB messages in many rooms cannot grow
+    /// memory beyond it. `--history-budget-bytes`.
     public var historyBudgetBytes = 64 << 20
 
     public init() {}

@@ -37,7 +37,8 @@ public final class RoomDirectory: Sendable {
                     }
                 }) else { return .failure(.tooManyRooms) }
                 s.rooms[victim.key] = nil
-                historyBytes.wrappingSubtract(victim.value.state.withLock { $0.history.bytes }, ordering: .relaxed)
+                // Freed now, not when the last reference (a loop's history ledger) goes.
+                historyBytes.wrappingSubtract(victim.value.state.withLock { $0.history.removeAll() }, ordering: .relaxed)
             }
             let r = Room(
                 id: s.nextID, name: name, loopCount: loopCount, historySize: limits.history,
@@ -58,25 +59,6 @@ public final class RoomDirectory: Sendable {
                 return false
             }
             if unused { s.rooms[key] = nil }
-        }
-    }
-
-    /// Drops empty rooms (never the lobby) until all history fits in `budget` bytes.
-    public func enforceHistoryBudget(_ budget: Int) {
-        guard historyBytes.load(ordering: .relaxed) > budget else { return }
-        state.withLock { s in
-            for (key, room) in s.rooms where key != RoomDirectory.lobby {
-                if historyBytes.load(ordering: .relaxed) <= budget { break }
-                let freed = room.state.withLock { st -> Int? in
-                    guard st.members.isEmpty else { return nil }
-                    st.removed = true
-                    return st.history.bytes
-                }
-                if let freed {
-                    s.rooms[key] = nil
-                    historyBytes.wrappingSubtract(freed, ordering: .relaxed)
-                }
-            }
         }
     }
 

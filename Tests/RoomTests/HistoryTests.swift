@@ -70,6 +70,23 @@ struct HistoryTests {
         #expect(names(h) == ["m4"])
     }
 
+    @Test func sequenceNumbersNameEntriesAcrossEvictionAndResize() {
+        var h = History(capacity: 3)
+        for i in 0..<5 { h.append(frame(i)) }                // holds m2 m3 m4 = sequences 2...4
+        #expect(h.appended == 5)
+        #expect(h.oldestSequence == 2)
+        #expect(!h.holds(1) && h.holds(2) && h.holds(4) && !h.holds(5))
+        #expect(h.evict(through: 1) == 0)                     // already gone: frees nothing
+        #expect(h.evict(through: 3) == frame(2).count + frame(3).count)
+        #expect(names(h) == ["m4"])
+        h.resize(to: 5)
+        #expect(h.holds(4) && h.oldestSequence == 4)         // numbers survive a reload
+        h.append(frame(5))
+        #expect(h.holds(5))
+        #expect(h.removeAll() == frame(4).count + frame(5).count)
+        #expect(h.count == 0 && h.bytes == 0 && h.appended == 6)
+    }
+
     @Test func randomizedAgainstAnArrayModel() {
         var rng = SeededGenerator(seed: 7)
         var h = History(capacity: 4)
