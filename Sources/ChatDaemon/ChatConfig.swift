@@ -141,6 +141,7 @@ public enum ChatConfigKey: String, CaseIterable, Sendable {
     case maxConnsPerIP = "max-conns-per-ip"
     case maxConns = "max-conns"
     case history = "history"
+    case historyBudgetBytes = "history-budget-bytes"
     case shutdownTimeout = "shutdown-timeout"
     case logLevel = "log-level"
     case motd = "motd"
@@ -189,6 +190,9 @@ public struct ChatConfig: Sendable, Equatable {
     public var maxConns: Int = 0
     /// Messages of recent history kept per room and replayed on join; 0 = no history.
     public var history: Int = 50
+    /// History bytes all rooms keep together; past it the oldest entries are evicted, whether
+    /// their rooms are occupied or not. 0...1 TiB (0 = keep no history).
+    public var historyBudgetBytes: Int = 64 << 20
     /// Seconds to flush write queues on shutdown before closing. 0...3600.
     public var shutdownTimeout: Double = 5
     /// Level of every chatd logger.
@@ -212,6 +216,7 @@ public struct ChatConfig: Sendable, Equatable {
     public static let maxQueueBytes = 1 << 30
     public static let maxListenAddresses = 64
     public static let maxHistory = 100_000
+    public static let maxHistoryBudgetBytes = 1 << 40
     public static let maxConnectionsLimit = 100_000_000
     public static let maxRate = 1_000_000.0
 
@@ -260,6 +265,7 @@ public struct ChatConfig: Sendable, Equatable {
         try check(.maxConnsPerIP, maxConnsPerIP, 0...Self.maxConnectionsLimit, unit: "")
         try check(.maxConns, maxConns, 0...Self.maxConnectionsLimit, unit: "")
         try check(.history, history, 0...Self.maxHistory, unit: " messages")
+        try check(.historyBudgetBytes, historyBudgetBytes, 0...Self.maxHistoryBudgetBytes, unit: " bytes")
         try check(.shutdownTimeout, shutdownTimeout, 0...3600)
 
         guard queueSoftBytes <= queueHardBytes else {

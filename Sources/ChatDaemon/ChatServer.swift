@@ -193,6 +193,7 @@ extension ChatLimits {
         maxConnsPerIP = c.maxConnsPerIP
         maxConns = c.maxConns
         history = c.history
+        historyBudgetBytes = c.historyBudgetBytes
         shutdownTimeout = Monotonic.nanoseconds(seconds: c.shutdownTimeout)
         motd = c.motd
     }

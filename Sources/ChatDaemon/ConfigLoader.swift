@@ -37,6 +37,7 @@ public struct ConfigOverrides: Sendable, Equatable {
     public var maxConnsPerIP: Int?
     public var maxConns: Int?
     public var history: Int?
+    public var historyBudgetBytes: Int?
     public var shutdownTimeout: Double?
     public var logLevel: Logger.Level?
     /// An empty string removes a motd set by the environment or the file.
@@ -113,6 +114,7 @@ public struct ConfigLoader: Sendable {
             case .maxConnsPerIP: reader.int(forKey: name).map { config.maxConnsPerIP = $0 }
             case .maxConns: reader.int(forKey: name).map { config.maxConns = $0 }
             case .history: reader.int(forKey: name).map { config.history = $0 }
+            case .historyBudgetBytes: reader.int(forKey: name).map { config.historyBudgetBytes = $0 }
             case .shutdownTimeout: reader.double(forKey: name).map { config.shutdownTimeout = $0 }
             case .logLevel:
                 if let text = reader.string(forKey: name) {
@@ -166,7 +168,7 @@ extension ChatConfigKey {
         switch self {
         case .listen: .addresses
         case .threads, .maxMessageBytes, .queueSoftBytes, .queueHardBytes, .msgBurst, .maxConnsPerIP, .maxConns,
-            .history:
+            .history, .historyBudgetBytes:
             .int
         case .handshakeTimeout, .idleTimeout, .queueSoftSeconds, .msgRate, .shutdownTimeout: .double
         case .logLevel, .motd: .string
@@ -195,6 +197,7 @@ extension ConfigOverrides {
         put(.maxConnsPerIP, maxConnsPerIP.map { .int($0) })
         put(.maxConns, maxConns.map { .int($0) })
         put(.history, history.map { .int($0) })
+        put(.historyBudgetBytes, historyBudgetBytes.map { .int($0) })
         put(.shutdownTimeout, shutdownTimeout.map { .double($0) })
         put(.logLevel, logLevel.map { .string($0.rawValue) })
         put(.motd, motd.map { .string($0) })

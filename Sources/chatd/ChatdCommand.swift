@@ -125,6 +125,13 @@ struct ChatdCommand: ParsableCommand {
     var history: Int?
 
     @Option(
+        name: .customLong("history-budget-bytes"),
+        help: ArgumentHelp(
+            "History bytes all rooms keep together; past it the oldest messages are forgotten. (default: \(defaults.historyBudgetBytes))",
+            valueName: "bytes"))
+    var historyBudgetBytes: Int?
+
+    @Option(
         name: .customLong("shutdown-timeout"),
         help: ArgumentHelp(
             "Seconds to flush clients' queues on SIGTERM before closing. (default: \(seconds(defaults.shutdownTimeout)))",
@@ -188,6 +195,7 @@ struct ChatdCommand: ParsableCommand {
         o.maxConnsPerIP = maxConnsPerIP
         o.maxConns = maxConns
         o.history = history
+        o.historyBudgetBytes = historyBudgetBytes
         o.shutdownTimeout = shutdownTimeout
         o.motd = motd
         return o

@@ -56,7 +56,7 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
             {"listen": ["0.0.0.0:7001", "[::1]:7002"], "threads": 2, "max-message-bytes": 1000,
              "handshake-timeout": 2.5, "idle-timeout": 60, "queue-soft-bytes": 4096, "queue-soft-seconds": 3,
              "queue-hard-bytes": 8192, "msg-rate": 0.5, "msg-burst": 4, "max-conns-per-ip": 9, "max-conns": 99,
-             "history": 7, "shutdown-timeout": 1.5, "log-level": "debug", "motd": "hello ☃"}
+             "history": 7, "history-budget-bytes": 4096, "shutdown-timeout": 1.5, "log-level": "debug", "motd": "hello ☃"}
             """)
         defer { file.remove() }
         let config = try ConfigLoader(configFile: file.path, overrides: ConfigOverrides(), environment: [:]).loadBlocking()
@@ -74,6 +74,7 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
         expected.maxConnsPerIP = 9
         expected.maxConns = 99
         expected.history = 7
+        expected.historyBudgetBytes = 4096
         expected.shutdownTimeout = 1.5
         expected.logLevel = .debug
         expected.motd = "hello ☃"
@@ -85,6 +86,7 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
         #expect(config.queueSoftBytes != d.queueSoftBytes && config.queueSoftSeconds != d.queueSoftSeconds)
         #expect(config.queueHardBytes != d.queueHardBytes && config.msgRate != d.msgRate && config.msgBurst != d.msgBurst)
         #expect(config.maxConnsPerIP != d.maxConnsPerIP && config.maxConns != d.maxConns && config.history != d.history)
+        #expect(config.historyBudgetBytes != d.historyBudgetBytes)
         #expect(config.shutdownTimeout != d.shutdownTimeout && config.logLevel != d.logLevel && config.motd != d.motd)
     }
 
@@ -94,6 +96,7 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
             "CHATD_HANDSHAKE_TIMEOUT": "4", "CHATD_IDLE_TIMEOUT": "61.5", "CHATD_QUEUE_SOFT_BYTES": "5000",
             "CHATD_QUEUE_SOFT_SECONDS": "4", "CHATD_QUEUE_HARD_BYTES": "9000", "CHATD_MSG_RATE": "2",
             "CHATD_MSG_BURST": "5", "CHATD_MAX_CONNS_PER_IP": "0", "CHATD_MAX_CONNS": "100", "CHATD_HISTORY": "0",
+            "CHATD_HISTORY_BUDGET_BYTES": "1024",
             "CHATD_SHUTDOWN_TIMEOUT": "0", "CHATD_LOG_LEVEL": "Error", "CHATD_MOTD": "from env",
         ]
         #expect(env.count == ChatConfigKey.allCases.count)
@@ -112,6 +115,7 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
         #expect(c.maxConnsPerIP == 0)
         #expect(c.maxConns == 100)
         #expect(c.history == 0)
+        #expect(c.historyBudgetBytes == 1024)
         #expect(c.shutdownTimeout == 0)
         #expect(c.logLevel == .error)
         #expect(c.motd == "from env")
@@ -132,6 +136,7 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
         o.maxConnsPerIP = 1
         o.maxConns = 2
         o.history = 3
+        o.historyBudgetBytes = 5
         o.shutdownTimeout = 0.1
         o.logLevel = .trace
         o.motd = "flag"
@@ -140,6 +145,7 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
         #expect(c.threads == 1 && c.maxMessageBytes == 100 && c.handshakeTimeout == 0.25 && c.idleTimeout == 1)
         #expect(c.queueSoftBytes == 300 && c.queueSoftSeconds == 0.5 && c.queueHardBytes == 600)
         #expect(c.msgRate == 0 && c.msgBurst == 1 && c.maxConnsPerIP == 1 && c.maxConns == 2 && c.history == 3)
+        #expect(c.historyBudgetBytes == 5)
         #expect(c.shutdownTimeout == 0.1 && c.logLevel == .trace && c.motd == "flag")
     }
 

@@ -21,6 +21,7 @@ import Testing
         #expect(c.maxConnsPerIP == 256)
         #expect(c.maxConns == 0)
         #expect(c.history == 50)
+        #expect(c.historyBudgetBytes == 64 << 20)
         #expect(c.shutdownTimeout == 5)
         #expect(c.logLevel == .info)
         #expect(c.motd == nil)
@@ -35,7 +36,7 @@ import Testing
     }
 
     @Test func keyNamesFlagsAndEnvironmentVariables() {
-        #expect(ChatConfigKey.allCases.count == 16)
+        #expect(ChatConfigKey.allCases.count == 17)
         #expect(ChatConfigKey.maxConnsPerIP.rawValue == "max-conns-per-ip")
         #expect(ChatConfigKey.maxConnsPerIP.flag == "--max-conns-per-ip")
         #expect(ChatConfigKey.maxConnsPerIP.environmentVariable == "CHATD_MAX_CONNS_PER_IP")
@@ -45,7 +46,7 @@ import Testing
             names == [
                 "listen", "threads", "max-message-bytes", "handshake-timeout", "idle-timeout", "queue-soft-bytes",
                 "queue-soft-seconds", "queue-hard-bytes", "msg-rate", "msg-burst", "max-conns-per-ip", "max-conns",
-                "history", "shutdown-timeout", "log-level", "motd",
+                "history", "history-budget-bytes", "shutdown-timeout", "log-level", "motd",
             ])
     }
 
@@ -148,6 +149,7 @@ import Testing
         ("per ip", { $0.maxConnsPerIP = -1 }, ["max-conns-per-ip must be between 0 and 100000000 (got -1)"]),
         ("max conns", { $0.maxConns = -2 }, ["max-conns must be between 0 and 100000000 (got -2)"]),
         ("history", { $0.history = 100_001 }, ["history must be between 0 and 100000 messages (got 100001)"]),
+        ("history budget", { $0.historyBudgetBytes = -1 }, ["history-budget-bytes must be between 0 and 1099511627776 bytes (got -1)"]),
         ("shutdown", { $0.shutdownTimeout = -1 }, ["shutdown-timeout must be between 0 and 3600 seconds (got -1)"]),
         ("motd", { $0.motd = String(repeating: "é", count: 40_000) },
             ["motd is 80000 bytes; it must fit in one message (max-message-bytes = 65536)"]),

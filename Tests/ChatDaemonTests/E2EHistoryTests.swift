@@ -3,6 +3,8 @@
 
 @testable import ChatDaemon
 import Glibc
+import Room
+import Synchronization
 import Testing
 
 @Suite("E2E history") struct E2EHistoryTests {
@@ -112,5 +114,39 @@ import Testing
         #expect(replay.first == .notice("history: 160 messages in #lobby"))
         #expect(replay.last == .notice("end of history"))
         #expect(Array(replay.dropFirst().dropLast()) == live, "replay differs from the live order")
+    }
+
+    /// `--history-budget-bytes` bounds the history of all rooms together even when every room
+    /// holding it is occupied (issue 10: the old rule only dropped empty rooms, so occupied
+    /// ones grew to connections × 1 MiB). The oldest messages go first.
+    @Test func budgetBoundsHistoryOfOccupiedRooms() throws {
+        let budget = 2 << 20
+        let d = try E2EDaemon { $0.history = 50; $0.historyBudgetBytes = budget }
+        defer { d.stop() }
+        let rooms = 60, perRoom = 10
+        let payload = String(repeating: "x", count: 60_000)
+        var clients: [E2EClient] = []
+        for r in 0..<rooms {
+            let c = try E2EClient.login(port: d.port, name: "owner\(r)")
+            try c.send(frame: "/join budget\(r)")
+            for m in 0..<perRoom { try c.send(frame: "m\(m) " + payload) }
+            try c.sync(timeout: 20)
+            clients.append(c)
+            let held = d.server.hub.rooms.historyBytes.load(ordering: .relaxed)
+            // Loops evict after their own publish: at most one message per loop in flight.
+            #expect(held <= budget + d.config.threads * 61_000, "after room \(r): \(held) bytes held")
+        }
+        // 60 × 600 KB went in; about the budget is kept, all of it in the newest rooms.
+        let held = d.server.hub.rooms.historyBytes.load(ordering: .relaxed)
+        #expect(held > budget / 2, "\(held) bytes held")
+        let reader = try E2EClient.login(port: d.port, name: "reader")
+        try reader.send(frame: "/join budget\(rooms - 1)")
+        let newest = reader.receiveUntil(.notice("end of history"), timeout: 20) ?? reader.partial
+        #expect(newest.filter { !$0.isNotice }.map { String($0.text.prefix(3)) } == (0..<perRoom).map { "m\($0) " })
+        try reader.send(frame: "/join budget0")
+        let oldest = reader.receiveUntil(timeout: 20) { $0.isNotice && $0.text.hasPrefix("you joined #budget0") } ?? reader.partial
+        #expect(!oldest.contains { !$0.isNotice }, "the oldest room kept history: \(oldest.count) frames")
+        #expect(reader.drain(for: 0.2).filter { !$0.isNotice }.isEmpty)
+        for c in clients { c.close() }
     }
 }
