@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "ChatProtocol", targets: ["ChatProtocol"]),
         .library(name: "IRCProtocol", targets: ["IRCProtocol"]),
         .library(name: "Room", targets: ["Room"]),
+        .library(name: "Store", targets: ["Store"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -45,6 +46,14 @@ let package = Package(
         .systemLibrary(
             name: "CSystemd", pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
+        // History stores (memory, SQLite): imports EventLoop only for Locked/LoopThread/Posix.
+        .target(
+            name: "Store",
+            dependencies: ["CSQLite", "EventLoop", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         .target(
             name: "Systemd",
             dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")],
@@ -92,6 +101,10 @@ let package = Package(
         .testTarget(name: "ChatProtocolTests", dependencies: ["ChatProtocol"], swiftSettings: strict),
         .testTarget(name: "IRCProtocolTests", dependencies: ["IRCProtocol"], swiftSettings: strict),
         .testTarget(name: "RoomTests", dependencies: ["Room", "EventLoop", "ChatProtocol"], swiftSettings: strict),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: ["Store", "EventLoop", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd"], swiftSettings: strict),
         .testTarget(
             name: "ChatDaemonTests",
