@@ -124,7 +124,6 @@ final class HistoryWriter: @unchecked Sendable {
             fail(batch, error)
             return
         }
-        queue.committed(batch.count)
         counters.withLock {
             $0.committed += UInt64(batch.count)
             $0.batches += 1
@@ -134,6 +133,8 @@ final class HistoryWriter: @unchecked Sendable {
             failing = false
             logger.notice("history writes recovered", metadata: ["events": "\(batch.count)"])
         }
+        // Last: a flush waiting on this batch returns with the statistics and log already done.
+        queue.committed(batch.count)
     }
 
     /// Rolls back, keeps the batch for the next try, logs the first failure of a streak, and
