@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "chatd", targets: ["chatd"]),
         .executable(name: "chatd-client", targets: ["chatd-client"]),
         .executable(name: "chatd-bench", targets: ["chatd-bench"]),
+        .executable(name: "chatd-store-bench", targets: ["chatd-store-bench"]),
         .library(name: "ChatDaemon", targets: ["ChatDaemon"]),
         .library(name: "EventLoop", targets: ["EventLoop"]),
         .library(name: "ChatProtocol", targets: ["ChatProtocol"]),
@@ -96,6 +97,15 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Benchmarks/chatd-bench",
+            swiftSettings: strict),
+        .executableTarget(
+            name: "chatd-store-bench",
+            dependencies: [
+                "Store", "EventLoop",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/chatd-store-bench",
             swiftSettings: strict),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"], swiftSettings: strict),
         .testTarget(name: "ChatProtocolTests", dependencies: ["ChatProtocol"], swiftSettings: strict),
