@@ -1,7 +1,7 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
-// Module arrows point one way: chatd → ChatDaemon → {Room, Systemd} → {ChatProtocol, EventLoop}.
+// Module arrows point one way: chatd → ChatDaemon → {Room, Systemd, TLS} → {ChatProtocol, EventLoop}.
 // EventLoop, ChatProtocol and IRCProtocol import nothing of the project (CEventLoopShims is EventLoop's
 // private C header, not a module of its own design).
 let strict: [SwiftSetting] = [
@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "IRCProtocol", targets: ["IRCProtocol"]),
         .library(name: "Room", targets: ["Room"]),
         .library(name: "Store", targets: ["Store"]),
+        .library(name: "TLS", targets: ["TLS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -44,6 +45,10 @@ let package = Package(
             name: "Room",
             dependencies: ["EventLoop", "ChatProtocol", .product(name: "Logging", package: "swift-log")],
             swiftSettings: hot),
+        // OpenSSL 3 from Debian (libssl-dev); the shim re-exports the macros Swift cannot import.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        // TLS knows nothing of chat; it uses EventLoop for Errno, Locked and WriteQueue.
+        .target(name: "TLS", dependencies: ["COpenSSL", "EventLoop"], swiftSettings: hot),
         .systemLibrary(
             name: "CSystemd", pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]),
@@ -115,6 +120,7 @@ let package = Package(
             name: "StoreTests",
             dependencies: ["Store", "EventLoop", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
+        .testTarget(name: "TLSTests", dependencies: ["TLS", "EventLoop"], swiftSettings: strict),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd"], swiftSettings: strict),
         .testTarget(
             name: "ChatDaemonTests",

@@ -2,7 +2,7 @@
 # Installs what building and testing chatd needs on a fresh Debian 12 machine that has only the
 # Swift toolchain. Idempotent: installs only what is missing. Called by `make setup`.
 set -euo pipefail
-PKGS=(pkg-config libsystemd-dev libedit-dev libsqlite3-dev tmux python3 procps util-linux iproute2 lintian dpkg-dev fakeroot systemd)
+PKGS=(pkg-config libsystemd-dev libedit-dev libsqlite3-dev libssl-dev openssl tmux python3 procps util-linux iproute2 lintian dpkg-dev fakeroot systemd)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -115,6 +115,36 @@ public struct WriteQueue {
         return .drained
     }
 
+    /// The unwritten bytes of the first queued frame (empty when the queue is). Valid until the
+    /// queue is next mutated.
+    public var front: UnsafeRawBufferPointer {
+        guard head < frames.count else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        let f = frames[head]
+        return UnsafeRawBufferPointer(start: f.baseAddress + headOffset, count: f.count &- headOffset)
+    }
+
+    /// Copies up to `buffer.count` unwritten bytes, in queue order, into `buffer` without
+    /// consuming them; returns how many. For writers that cannot take iovecs (TLS: SSL_write).
+    public func copyFront(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        var copied = 0
+        var i = head
+        while i < frames.count && copied < buffer.count {
+            let f = frames[i]
+            let skip = i == head ? headOffset : 0
+            let n = Swift.min(f.count &- skip, buffer.count &- copied)
+            (buffer.baseAddress! + copied).copyMemory(from: f.baseAddress + skip, byteCount: n)
+            copied &+= n
+            i &+= 1
+        }
+        return copied
+    }
+
+    /// Marks the first `count` queued bytes as written (by a writer other than `flush`).
+    public mutating func consume(_ count: Int) {
+        precondition(count >= 0 && count <= pendingBytes, "consumed more than is queued")
+        advance(by: count)
+    }
+
     @usableFromInline
     mutating func advance(by written: Int) {
         var left = written
