@@ -36,9 +36,12 @@ static inline int chatd_bio_ktls_recv(BIO *b) { return (int)BIO_get_ktls_recv(b)
 // ERR_GET_REASON is a macro; SSL_R_UNEXPECTED_EOF_WHILE_READING is what OpenSSL 3 reports for a
 // TCP FIN without close_notify (SSL_get_error(3), BUGS).
 static inline int chatd_err_reason(unsigned long e) { return ERR_GET_REASON(e); }
+// ERR_SYSTEM_ERROR(3): the entry carries an errno (a missing file), not an OpenSSL reason.
+static inline int chatd_err_is_system(unsigned long e) { return ERR_SYSTEM_ERROR(e); }
 static inline int chatd_ssl_r_unexpected_eof(void) { return SSL_R_UNEXPECTED_EOF_WHILE_READING; }
 
-// errno right after an SSL_* call (SSL_ERROR_SYSCALL), read in C so nothing runs in between.
+// errno around an SSL_* call (SSL_ERROR_SYSCALL); Swift's Glibc.errno is not guaranteed to be
+// usable across the call boundary, a function is.
 static inline int chatd_tls_errno(void) { return errno; }
 static inline void chatd_tls_clear_errno(void) { errno = 0; }
 

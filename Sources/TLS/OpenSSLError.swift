@@ -1,4 +1,5 @@
 import COpenSSL
+import Glibc
 
 /// OpenSSL's per-thread error queue (ERR_get_error(3)) as text. Every SSL_* call that can fail
 /// is preceded by `clear()`, so whatever is queued afterwards belongs to that call: a stale
@@ -12,6 +13,7 @@ enum OpenSSLError {
         let first = ERR_get_error()
         ERR_clear_error()
         guard first != 0 else { return fallback }
+        if chatd_err_is_system(first) != 0 { return String(cString: strerror(chatd_err_reason(first))) }
         if let reason = ERR_reason_error_string(first) { return String(cString: reason) }
         var buf = [CChar](repeating: 0, count: 256)
         ERR_error_string_n(first, &buf, buf.count)

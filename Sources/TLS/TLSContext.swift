@@ -115,13 +115,19 @@ public final class TLSContext: @unchecked Sendable {
                 "cannot load certificate chain '\(c.certificateChainPath)': \(OpenSSLError.drain(fallback: "unknown error"))")
         }
         if SSL_CTX_use_PrivateKey_file(ctx, c.privateKeyPath, SSL_FILETYPE_PEM) != 1 {
+            // OpenSSL checks the key against the certificate while loading it.
+            if OpenSSLError.peekReason() == X509_R_KEY_VALUES_MISMATCH {
+                OpenSSLError.clear()
+                throw TLSConfigurationError(
+                    "private key '\(c.privateKeyPath)' does not match certificate '\(c.certificateChainPath)'")
+            }
             throw TLSConfigurationError(
                 "cannot load private key '\(c.privateKeyPath)': \(OpenSSLError.drain(fallback: "unknown error"))")
         }
         if SSL_CTX_check_private_key(ctx) != 1 {
             throw TLSConfigurationError(
                 "private key '\(c.privateKeyPath)' does not match certificate '\(c.certificateChainPath)': "
-                    + OpenSSLError.drain(fallback: "key mismatch"))
+                    + OpenSSLError.drain(fallback: "key values mismatch"))
         }
         guard let leaf = SSL_CTX_get0_certificate(ctx) else {
             throw TLSConfigurationError("certificate chain '\(c.certificateChainPath)' holds no certificate")
