@@ -55,6 +55,7 @@ public final class TLSConnection {
     /// After SSL_ERROR_SYSCALL or SSL_ERROR_SSL no further call may be made on the session,
     /// not even SSL_shutdown (SSL_get_error(3), SSL_shutdown(3)).
     private var failed = false
+    private var handshakeDone = false
 
     /// Starts a server session on `fd` (accepted, non-blocking) with `context`'s certificate.
     public init(context: TLSContext, fd: CInt) throws(TLSConfigurationError) {
@@ -83,6 +84,7 @@ public final class TLSConnection {
         let sysErrno = chatd_tls_errno()
         if r == 1 {
             state = .established
+            handshakeDone = true
             return .established
         }
         switch outcome(r, sysErrno) {
@@ -147,7 +149,9 @@ public final class TLSConnection {
     /// which the peer sees as `endOfFileWithoutCloseNotify`), and ends the session. The caller
     /// closes the fd.
     public func shutdown() {
-        if state == .established && !failed {
+        // Also after the peer's close_notify (state already .closed): answering it completes
+        // the closure (RFC 8446 §6.1), and a peer waiting in its own shutdown gets its reply.
+        if handshakeDone && !failed {
             OpenSSLError.clear()
             _ = SSL_shutdown(ssl)
             OpenSSLError.clear()
