@@ -24,6 +24,9 @@ final class Conn {
     var out: [UInt8] = []
     var outOffset = 0
     var seen = false
+    /// Connected, but the server has not sent its first bytes yet (adapters whose server
+    /// greets: the connect still counts as in progress, see `Adapter.serverGreets`).
+    var awaitingGreeting = false
     var startedAt: UInt64 = 0
     var cycles = 0
     /// Sequence number of this client's next message (senders).
@@ -228,6 +231,10 @@ final class Worker: EventLoopHandler, @unchecked Sendable {
         c.state = .open
         Socket.setNoDelay(c.fd)
         lConnected += 1
+        if config.adapter.serverGreets {
+            c.awaitingGreeting = true
+            connectsInProgress += 1
+        }
         let hello = config.adapter.hello(name: config.clientName(c.client), room: c.roomName, isSender: c.isSender)
         if config.mode == .churn && slot > 0 {
             c.out += config.adapter.hello(name: "c\(c.client)x\(config.procIndex)", room: nil, isSender: true)
@@ -243,7 +250,8 @@ final class Worker: EventLoopHandler, @unchecked Sendable {
 
     func closeConn(_ slot: Int, countAsServerClose: Bool) {
         let c = conns[slot]
-        if c.state == .connecting { connectsInProgress -= 1 }
+        if c.state == .connecting || c.awaitingGreeting { connectsInProgress -= 1 }
+        c.awaitingGreeting = false
         if c.fd >= 0 { Posix.close(c.fd) }
         c.fd = -1
         if countAsServerClose && c.state == .open && phase != .stopping { lClosed += 1 }
@@ -278,11 +286,20 @@ final class Worker: EventLoopHandler, @unchecked Sendable {
                 closed(slot)
                 return
             }
+            if c.awaitingGreeting {
+                c.awaitingGreeting = false
+                connectsInProgress -= 1
+            }
             let total = carried + n
             let now = Monotonic.now()
             let bytes = UnsafeRawBufferPointer(start: base, count: total)
             var decoder = c.decoder
             let outcome = decoder.parse(bytes) { text in self.delivered(c, text, now: now) }
+            if !decoder.replies.isEmpty {
+                c.out += decoder.replies
+                decoder.replies.removeAll()
+                dirtyOut.append(slot)
+            }
             c.decoder = decoder
             switch outcome {
             case .protocolError:

@@ -10,7 +10,7 @@ import Glibc
 struct Common: ParsableArguments {
     @Option(help: "Server host (loopback only: 127.0.0.0/8, ::1, localhost).") var host = "127.0.0.1"
     @Option(help: "Server port.") var port = 7575
-    @Option(help: "Protocol adapter: framed (chatd, seed), line (NIOChatServer), resp (Redis pub/sub).")
+    @Option(help: "Protocol adapter: framed (chatd, seed), line (NIOChatServer), resp (Redis pub/sub), irc (ngIRCd, chatd's irc:// listener).")
     var adapter = "framed"
     @Option(help: "Load-generator event-loop threads.") var threads = 1
     @Option(help: "New connections per second.") var connectRate = 5000.0
@@ -311,6 +311,7 @@ struct ChatdBench: ParsableCommand {
               churn        chatd-bench churn --concurrency 32 --duration 5
 
             Other servers: --adapter resp --port 6379 (redis-server pub/sub), --adapter line (NIOChatServer), \
+            --adapter irc --port 6667 (ngIRCd, or chatd --listen irc://127.0.0.1:6667; rooms are channels), \
             --spawn "COMMAND" starts the server and stops it after the run. `chatd-bench help SCENARIO` \
             lists a scenario's options.
             """,

@@ -33,7 +33,13 @@ NAMES = {
     "seed": "seed Python server",
     "nio": "NIOChatServer (swift-nio 2.101.3)",
     "redis": "redis-server pub/sub",
+    "ngircd": "ngIRCd (IRC)",
 }
+try:  # "ngIRCd 26.1-IDENT+…" → "ngIRCd 26.1 (IRC)"
+    v = subprocess.run(["/usr/sbin/ngircd", "--version"], capture_output=True, text=True).stdout.split()[1]
+    NAMES["ngircd"] = f"ngIRCd {v.split('-')[0]} (IRC)"
+except (OSError, IndexError):
+    pass
 
 
 def find(scenario, label, **match):
@@ -127,8 +133,10 @@ w("- chatd runs with `--msg-rate 0 --max-conns-per-ip 0`: no per-client rate lim
   "would pause the senders) and no per-IP cap. It runs with `--history 0` (no history kept) and with its default "
   "`--history 50` (the last 50 messages of each room kept and replayed on join); everything else is the default.")
 w("- Peers: the seed's Python `select()` server (unchanged but for host and port), SwiftNIO's `NIOChatServer` example "
-  "built in release mode from swift-nio 2.101.3 (not committed), and Debian's `redis-server` (SUBSCRIBE/PUBLISH, "
-  "persistence off). Same scenario and same `chatd-bench` for all, through the `framed`, `line` and `resp` adapters.")
+  "built in release mode from swift-nio 2.101.3 (not committed), Debian's `redis-server` (SUBSCRIBE/PUBLISH, "
+  "persistence off) and Debian's `ngircd` (an IRC server: NICK/USER, JOIN a channel per room, PRIVMSG; run.sh "
+  "generates its configuration with the per-IP connection cap and the flood penalty turned off, and says why). "
+  "Same scenario and same `chatd-bench` for all, through the `framed`, `line`, `resp` and `irc` adapters.")
 w("- Every message carries its sender and that sender's sequence number; every receiver checks them, so a delivery "
   "is counted once (duplicates are reported, not counted), and loss = expected − unique deliveries. "
   "\"dup / ooo\" = duplicated / out-of-order deliveries.")
@@ -148,7 +156,7 @@ def problems_note(r):
 
 
 # Fan-out
-fan = [find("fanout", l) for l in ["chatd", "chatd-h50", "chatd-t2", "seed", "nio", "redis"]]
+fan = [find("fanout", l) for l in ["chatd", "chatd-h50", "chatd-t2", "seed", "nio", "redis", "ngircd"]]
 fan = [r for r in fan if r]
 if fan:
     any_fan = next((r for r in fan if not r.get("failed")), fan[0])
@@ -224,10 +232,11 @@ def latency_table(rooms, labels):
     w("")
 
 
-latency_table(1, ["chatd", "chatd-h50", "seed", "nio", "redis"])
-latency_table(10, ["chatd", "redis"])
+latency_table(1, ["chatd", "chatd-h50", "seed", "nio", "redis", "ngircd"])
+latency_table(10, ["chatd", "redis", "ngircd"])
 if find("latency", "chatd", rooms=10):
-    w("The seed server and NIOChatServer have one room only, so the 10-room table compares chatd with Redis channels.\n")
+    w("The seed server and NIOChatServer have one room only, so the 10-room table compares chatd with Redis channels "
+      "and IRC channels.\n")
 
 # Connections
 conns = [r for r in (find("connections", l) for l in ["chatd", "nio", "redis"]) if r]

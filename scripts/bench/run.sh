@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make bench`: chatd against the seed's Python server, SwiftNIO's NIOChatServer and
-# redis-server pub/sub, same scenarios, same run; writes BENCHMARKS.md (tables as absolute
+# `make bench`: chatd against the seed's Python server, SwiftNIO's NIOChatServer,
+# redis-server pub/sub and the ngIRCd IRC server, same scenarios, same run; writes BENCHMARKS.md (tables as absolute
 # numbers and ratios). Everything on 127.0.0.1; every server is started here, fresh for each
 # scenario, and stopped by its own PID. Bounded: about 5 minutes after the builds.
 # The traffic scenarios run BENCH_PROCS load-generator processes (default 2) so that the
@@ -96,11 +96,45 @@ start_server() {
     nio) "$NIO" 127.0.0.1 "$port" >/dev/null 2>&1 & PID=$! ;;
     redis) redis-server --port "$port" --bind 127.0.0.1 --protected-mode no --save '' --appendonly no \
         --maxclients 19990 --daemonize no --logfile "$WORK/redis.log" & PID=$! ;;
+    ngircd) ngircd_conf "$port" > "$WORK/ngircd.conf"
+        /usr/sbin/ngircd --nodaemon --config "$WORK/ngircd.conf" >>"$WORK/ngircd.log" 2>&1 & PID=$! ;;
     esac
     wait_port "$port"
 }
 
-adapter_of() { case $1 in nio) echo line ;; redis) echo resp ;; *) echo framed ;; esac; }
+adapter_of() { case $1 in nio) echo line ;; redis) echo resp ;; ngircd | chatd-irc) echo irc ;; *) echo framed ;; esac; }
+
+# ngIRCd listens with a backlog of 10 (src/ngircd/conn.c): at most 8 connections not yet
+# greeted at once, or the overflow is dropped while the client believes it is connected.
+connect_args_of() { case $1 in ngircd) echo --max-pending-connects 8 ;; esac; }
+
+# ngIRCd's configuration (ngircd.conf(5)), loopback only. Changed from the defaults so that its
+# limits are not what gets measured (chatd likewise runs with --msg-rate 0 --max-conns-per-ip 0):
+# MaxConnectionsIP 5 → 0 (unlimited), MaxPenaltyTime -1 → 0 (no flood penalty: senders send as
+# fast as the server reads), PingTimeout 120 → 600 s; MaxConnections (0) and MaxJoins (0 here,
+# 10 by default) unlimited. DNS, Ident and PAM are off so that registration does not wait on
+# lookups. Compiled-in limits remain: a client whose unsent output outgrows ngIRCd's write
+# buffer is disconnected, which shows as loss.
+ngircd_conf() {
+    cat <<EOF
+[Global]
+Name = bench.irc
+Info = chatd-bench peer
+Listen = 127.0.0.1
+Ports = $1
+MotdPhrase = chatd-bench
+[Limits]
+MaxConnections = 0
+MaxConnectionsIP = 0
+MaxJoins = 0
+MaxPenaltyTime = 0
+PingTimeout = 600
+[Options]
+DNS = no
+Ident = no
+PAM = no
+EOF
+}
 
 # run NAME SCENARIO ARGS...: one fresh server, one chatd-bench run, one JSON line. A run that
 # chatd-bench judged invalid exits 1 but still prints its JSON ("valid": false): keep it. A
@@ -116,8 +150,9 @@ run() {
     fi
     printf '   %-9s %-12s %s\n' "$name" "$scenario" "$*"
     local line rc=0
+    # shellcheck disable=SC2046 # connect_args_of prints whole words
     line=$(timeout 120 "$BENCH" "$scenario" --port "$PORT" --adapter "$(adapter_of "$name")" --server-pid "$PID" \
-        --label "$name" --json "$@" 2>>"$LOG") || rc=$?
+        --label "$name" --json $(connect_args_of "$name") "$@" 2>>"$LOG") || rc=$?
     if [[ $line == "{"* ]]; then
         kill -0 "$PID" 2>/dev/null || line="${line%\}}, \"server_exited\": true}"
         echo "$line" >> "$RESULTS"
@@ -130,8 +165,8 @@ run() {
     sleep 0.5
 }
 
-SERVERS=(chatd nio redis)
-[[ $HAVE_SEED == 1 ]] && SERVERS=(chatd seed nio redis)
+SERVERS=(chatd nio redis ngircd)
+[[ $HAVE_SEED == 1 ]] && SERVERS=(chatd seed nio redis ngircd)
 
 echo "== fanout: 100 clients, 1 room, 1 sender, as fast as possible ($PROCS generator processes)"
 for s in chatd chatd-h50 chatd-t2 "${SERVERS[@]:1}"; do
@@ -146,7 +181,7 @@ for s in chatd chatd-h50 "${SERVERS[@]:1}"; do
 done
 
 echo "== latency: 1,000 clients, 10 rooms, 10 senders, 1,000 msg/s offered (servers with rooms)"
-for s in chatd redis; do
+for s in chatd redis ngircd; do
     run "$s" latency --clients 1000 --rooms 10 --senders 10 --rate 1000 --size 64 --duration "$DUR" --warmup "$WARM" \
         --procs "$PROCS"
 done
