@@ -29,6 +29,9 @@ static inline int chatd_ssl_ctx_set_max_proto_version(SSL_CTX *ctx, int v) { ret
 static inline long chatd_ssl_ctx_set_session_cache_off(SSL_CTX *ctx) { return SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF); }
 static inline void chatd_ssl_ctx_set_read_ahead(SSL_CTX *ctx, int yes) { SSL_CTX_set_read_ahead(ctx, yes); }
 
+// SSL_set_tlsext_host_name(3): the SNI a client sends.
+static inline int chatd_ssl_set_sni(SSL *ssl, const char *name) { return (int)SSL_set_tlsext_host_name(ssl, name); }
+
 // BIO_get_ktls_send(3): whether OpenSSL handed record encryption to the kernel on this socket.
 static inline int chatd_bio_ktls_send(BIO *b) { return (int)BIO_get_ktls_send(b); }
 static inline int chatd_bio_ktls_recv(BIO *b) { return (int)BIO_get_ktls_recv(b); }

@@ -21,7 +21,8 @@ public enum TLSIOResult: Equatable, Sendable {
     case closed(TLSCloseReason)
 }
 
-/// One server-side TLS session over a non-blocking socket the caller owns (and closes): a
+/// One TLS session (server side, or client side for chatd-client and chatd-bench) over a
+/// non-blocking socket the caller owns (and closes): a
 /// state machine that returns what happened and what it waits for, and never touches epoll.
 ///
 /// OpenSSL does the socket reads and writes itself (SSL_set_fd(3)), as in Redis's `tls.c` and
@@ -56,6 +57,7 @@ public final class TLSConnection {
     /// not even SSL_shutdown (SSL_get_error(3), SSL_shutdown(3)).
     private var failed = false
     private var handshakeDone = false
+    private var isClient = false
 
     /// Starts a server session on `fd` (accepted, non-blocking) with `context`'s certificate.
     public init(context: TLSContext, fd: CInt) throws(TLSConfigurationError) {
@@ -70,6 +72,35 @@ public final class TLSConnection {
         SSL_set_accept_state(ssl)
         self.ssl = ssl
         self.fd = fd
+    }
+
+    /// Starts a client session on `fd` (connected or connecting, non-blocking). Unless the
+    /// context is `.insecure`, the server's certificate must be valid for `serverName` (a DNS
+    /// name, also sent as SNI, or an IP address: RFC 6125 §6, RFC 6066 §3 forbids IP SNI).
+    public init(client context: TLSClientContext, fd: CInt, serverName: String) throws(TLSConfigurationError) {
+        OpenSSLError.clear()
+        guard let ssl = SSL_new(context.context) else {
+            throw TLSConfigurationError("SSL_new: \(OpenSSLError.drain(fallback: "out of memory"))")
+        }
+        guard SSL_set_fd(ssl, fd) == 1 else {
+            SSL_free(ssl)
+            throw TLSConfigurationError("SSL_set_fd: \(OpenSSLError.drain(fallback: "failed"))")
+        }
+        let isAddress = serverName.contains(":") || serverName.allSatisfy { $0 == "." || $0.isNumber }
+        var ok = true
+        if isAddress {
+            ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), serverName) == 1
+        } else {
+            ok = chatd_ssl_set_sni(ssl, serverName) == 1 && SSL_set1_host(ssl, serverName) == 1
+        }
+        guard ok else {
+            SSL_free(ssl)
+            throw TLSConfigurationError("invalid server name '\(serverName)'")
+        }
+        SSL_set_connect_state(ssl)
+        self.ssl = ssl
+        self.fd = fd
+        isClient = true
     }
 
     deinit { SSL_free(ssl) }
@@ -90,7 +121,14 @@ public final class TLSConnection {
         switch outcome(r, sysErrno) {
         case .wantRead: return .wantRead
         case .wantWrite: return .wantWrite
-        case .closed(let reason): return .failed(reason)
+        case .closed(let reason):
+            // A client's "certificate verify failed" says which check failed (expired, self-
+            // signed, wrong host name: SSL_get_verify_result(3)).
+            let verify = SSL_get_verify_result(ssl)
+            if isClient && verify != X509_V_OK, let text = X509_verify_cert_error_string(verify) {
+                return .failed(.protocolError("certificate verify failed: \(String(cString: text))"))
+            }
+            return .failed(reason)
         case .bytes: return .failed(.protocolError("handshake returned \(r)"))
         }
     }
