@@ -84,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "chatd-client",
             dependencies: [
-                "EventLoop", "ChatProtocol", "CEdit",
+                "EventLoop", "ChatProtocol", "CEdit", "TLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

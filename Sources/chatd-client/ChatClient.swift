@@ -1,6 +1,7 @@
 import ChatProtocol
 import EventLoop
 import Glibc
+import TLS
 
 /// Options the client runs with (parsed by `ClientCommand`).
 struct ClientOptions: Sendable {
@@ -15,6 +16,8 @@ struct ClientOptions: Sendable {
     /// typed has been written to the socket.
     var eofGrace = 1.0
     var maxBackoff = 5.0
+    /// With --tls: how the server's certificate is checked (nil: plain TCP).
+    var tls: TLSClientContext.Trust?
 }
 
 /// The client: one event loop with stdin, the daemon socket and a signalfd in one epoll set.
@@ -41,6 +44,7 @@ final class ChatClient: EventLoopHandler {
 
     var session: Session?
     var connection: Connection?
+    var tlsContext: TLSClientContext?
     /// Incremented per connection attempt; socket tokens and timers carry it so events for
     /// a previous socket are ignored.
     var generation: UInt64 = 0
@@ -77,6 +81,7 @@ final class ChatClient: EventLoopHandler {
         loop = try EventLoop(index: 0)
         signals = try SignalFD(signals: [SIGINT, SIGTERM, SIGHUP, SIGWINCH])
         signal(SIGPIPE, SIG_IGN)
+        if let trust = options.tls { tlsContext = try TLSClientContext(trust: trust) }
         try loop.epoll.add(signals.fd, events: [.readable], token: Kind.signal.rawValue)
     }
 
@@ -134,7 +139,7 @@ final class ChatClient: EventLoopHandler {
             return
         }
         do {
-            let conn = try Connection(to: address)
+            let conn = try Connection(to: address, tls: tlsContext, serverName: options.host)
             connection = conn
             try loop.epoll.add(conn.fd, events: .connection, token: socketToken)
             loop.schedule(Timer(deadline: loop.now + 10_000_000_000, token: generation,
@@ -234,10 +239,11 @@ final class ChatClient: EventLoopHandler {
     func socketEvent(_ events: EpollEvents) {
         guard let conn = connection else { return }
         if !conn.established {
-            if let error = conn.finishConnect() {
-                connectionFailed(error.description)
+            if let error = conn.continueConnecting() {
+                connectionFailed(error)
                 return
             }
+            guard conn.established else { return }  // the TLS handshake is still under way
             connectionEstablished()
         }
         guard connection === conn else { return }

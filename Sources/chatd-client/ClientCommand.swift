@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import TLS
 
 extension ColorPolicy: ExpressibleByArgument {}
 
@@ -45,7 +46,18 @@ struct ClientCommand: ParsableCommand {
     @Option(name: .long, help: "Longest delay between reconnect attempts, in seconds.")
     var maxBackoff = 5.0
 
+    @Flag(name: .long, help: "Connect with TLS (to a framed+tls:// listener); the server's certificate is checked against the system CA store unless --ca or --insecure.")
+    var tls = false
+
+    @Option(name: .long, help: "With --tls: trust only the CA certificates in this PEM file (a private CA or a self-signed server certificate).")
+    var ca: String?
+
+    @Flag(name: .long, help: "With --tls: do not verify the server's certificate at all (self-signed test setups only: anyone in the path can impersonate the server).")
+    var insecure = false
+
     func validate() throws {
+        if (ca != nil || insecure) && !tls { throw ValidationError("--ca and --insecure need --tls") }
+        if ca != nil && insecure { throw ValidationError("--ca and --insecure exclude each other") }
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1...65535") }
         guard eofGrace >= 0, maxBackoff > 0 else { throw ValidationError("durations must be positive") }
     }
@@ -61,6 +73,7 @@ struct ClientCommand: ParsableCommand {
         options.timestamps = !noTimestamps
         options.eofGrace = eofGrace
         options.maxBackoff = maxBackoff
+        if tls { options.tls = insecure ? .insecure : ca.map { .file($0) } ?? .system }
         let client = try ChatClient(options: options, interactive: Terminal.isTerminal(0))
         let status = client.run()
         if status != 0 { throw ExitCode(status) }

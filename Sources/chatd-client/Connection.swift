@@ -1,15 +1,20 @@
 import ChatProtocol
 import EventLoop
 import Glibc
+import TLS
 
-/// One TCP connection to the daemon: a non-blocking socket, the bytes received but not yet
-/// decoded and the encoded frames not yet written. Registered once with epoll for both
+/// One TCP connection to the daemon, optionally TLS: a non-blocking socket, the bytes received
+/// but not yet decoded and the encoded frames not yet written. Registered once with epoll for both
 /// directions, edge-triggered, so reads and writes drain to EAGAIN.
 final class Connection {
     let fd: CInt
     let peer: SocketAddress
-    /// The non-blocking connect finished successfully.
+    /// The non-blocking connect (and the TLS handshake, with --tls) finished successfully.
     private(set) var established = false
+    /// TCP is connected; with TLS the handshake may still be under way.
+    private var connected = false
+    /// With --tls: the session every read and write goes through.
+    private let tls: TLSConnection?
 
     private var input: [UInt8] = []
     private var inputStart = 0
@@ -24,33 +29,64 @@ final class Connection {
         case system(Errno)
         case closedByServer
         case protocolError(String)
+        case tls(TLSCloseReason)
 
         var description: String {
             switch self {
             case .system(let errno): return errno.description
             case .closedByServer: return "closed by the server"
             case .protocolError(let what): return "protocol error: \(what)"
+            case .tls(.closeNotify), .tls(.endOfFileWithoutCloseNotify): return "closed by the server"
+            case .tls(let reason): return reason.description
             }
         }
     }
 
-    /// Starts connecting; the caller registers `fd` and waits for writability.
-    init(to address: SocketAddress) throws(Errno) {
-        let (fd, result) = try Socket.connect(address)
+    /// Starts connecting; the caller registers `fd` and waits for writability. With `tls`,
+    /// the session verifies the server as `serverName`.
+    init(to address: SocketAddress, tls context: TLSClientContext? = nil, serverName: String = "") throws(Failure) {
+        let (fd, result): (CInt, IOResult<Void>)
+        do { (fd, result) = try Socket.connect(address) } catch { throw .system(error) }
         self.fd = fd
         self.peer = address
         Socket.setNoDelay(fd)
-        if case .processed = result { established = true }
+        if let context {
+            do { tls = try TLSConnection(client: context, fd: fd, serverName: serverName) } catch {
+                Posix.close(fd)
+                throw .protocolError(error.description)
+            }
+        } else {
+            tls = nil
+        }
+        if case .processed = result {
+            connected = true
+            established = tls == nil
+        }
     }
 
-    deinit { Posix.close(fd) }
+    deinit {
+        tls?.shutdown()
+        Posix.close(fd)
+    }
 
-    /// After a writability/error event while connecting: nil when connected, else the error.
-    func finishConnect() -> Errno? {
+    /// After a socket event while connecting: nil while still under way (or done: see
+    /// `established`), else why it failed (the connect, or the TLS handshake).
+    func continueConnecting() -> String? {
         if established { return nil }
-        let error = Socket.pendingError(fd)
-        if error != 0 { return Errno(error, function: "connect") }
-        established = true
+        if !connected {
+            let error = Socket.pendingError(fd)
+            if error != 0 { return Errno(error, function: "connect").description }
+            connected = true
+        }
+        guard let tls else {
+            established = true
+            return nil
+        }
+        switch tls.handshake() {
+        case .established: established = true
+        case .wantRead, .wantWrite: break
+        case .failed(let reason): return "TLS handshake failed: \(reason)"
+        }
         return nil
     }
 
@@ -64,6 +100,16 @@ final class Connection {
     func flush() throws(Failure) {
         guard established else { return }
         while outputStart < output.count {
+            if let tls {
+                // After a blocked SSL_write the retry starts at the same byte and is at least as
+                // long: `output` only grows at its end (it may move: ACCEPT_MOVING_WRITE_BUFFER).
+                switch output.withUnsafeBytes({ tls.write(UnsafeRawBufferPointer(rebasing: $0[outputStart...])) }) {
+                case .bytes(let n): outputStart += n
+                case .wantRead, .wantWrite: return
+                case .closed(let reason): throw .tls(reason)
+                }
+                continue
+            }
             let result = output.withUnsafeBytes { raw in
                 Result { () throws(Errno) in try Posix.write(fd, UnsafeRawBufferPointer(rebasing: raw[outputStart...])) }
             }
@@ -82,6 +128,17 @@ final class Connection {
     func readAvailable(_ deliver: (String) -> Void) throws(Failure) {
         var chunk = [UInt8](repeating: 0, count: 65536)
         var closed = false
+        while let tls {
+            // Until WANT_READ: nothing stays buffered inside OpenSSL without an edge to come.
+            switch chunk.withUnsafeMutableBytes({ tls.read(into: $0) }) {
+            case .bytes(let n):
+                input.append(contentsOf: chunk[0..<n])
+                try decodeFrames(deliver)
+                continue
+            case .wantRead, .wantWrite: return
+            case .closed(let reason): throw .tls(reason)
+            }
+        }
         while true {
             let result = chunk.withUnsafeMutableBytes { raw in
                 Result { () throws(Errno) in try Posix.read(fd, raw) }
