@@ -6,7 +6,7 @@ RELEASE    := .build/release
 DEBUG      := .build/debug
 DEB_OUT    ?= out
 
-.PHONY: fuzz test-tsan test-asan soak test-hostile bench-micro deb-check test-system unit-check setup build release run test test-unit test-system test-client test-compat deb bench bench-micro fuzz test-tsan test-asan soak clean
+.PHONY: check-markdown fuzz test-tsan test-asan soak test-hostile bench-micro deb-check test-system unit-check setup build release run test test-unit test-system test-client test-compat deb bench bench-micro fuzz test-tsan test-asan soak clean
 
 setup:
 	@./scripts/setup.sh
@@ -43,6 +43,10 @@ deb-check: deb
 ## chatd under a real systemd + journald in a private namespace (root; about 20 s).
 test-system: build
 	bash Tests/system/test-systemd.sh "$$($(SWIFT) build --show-bin-path)" </dev/null
+
+## Markdown renders as written: every code fence labelled and closed, every relative link resolves.
+check-markdown: setup
+	/usr/bin/python3 scripts/check-markdown.py
 
 ## Unit files: verify (stderr must be empty) and the exposure score (must be <= 1.2).
 unit-check:

@@ -24,6 +24,8 @@ BIN=$("$SWIFT" build --show-bin-path)
 export CHATD_BIN=$BIN/chatd CHATD_CLIENT_BIN=$BIN/chatd-client
 
 suite swift-tests "$SWIFT" test --skip-build
+# The docs render as written: fences closed and labelled, relative links resolve.
+suite markdown /usr/bin/python3 scripts/check-markdown.py
 for t in Tests/system/test-*.sh Tests/system/client-*.sh; do
   [[ -e $t ]] || continue
   suite "$(basename "$t" .sh)" bash "$t" "$BIN" </dev/null
