@@ -33,7 +33,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
-        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        // No traits: the default "JSON" trait links Foundation + ICU (JSONSnapshot); chatd reads its
+        // JSON file itself (Sources/ChatDaemon/JSONParser.swift).
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: []),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
     ],
     targets: [
@@ -64,10 +66,12 @@ let package = Package(
             name: "Systemd",
             dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
+        // The git commit the binary was built from (a -D define from the Makefile; see the target).
+        .target(name: "CBuildInfo"),
         .target(
             name: "ChatDaemon",
             dependencies: [
-                "Room", "Systemd", "EventLoop", "ChatProtocol",
+                "Room", "Systemd", "EventLoop", "ChatProtocol", "CBuildInfo",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],

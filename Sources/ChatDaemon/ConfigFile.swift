@@ -1,71 +1,38 @@
-// The JSON configuration file: read it once, check its shape (known keys, JSON kinds) so typos
-// are never silent, and serve its values to swift-configuration through its own JSONSnapshot.
+// The JSON configuration file: read it once, parse it (JSONParser), check its shape (known keys,
+// JSON kinds) so typos are never silent, and serve its values to swift-configuration as an
+// InMemoryProvider holding each value in the type the loader reads it as.
 //
-// Why not `FileProvider<JSONSnapshot>(filePath:)`: its initializer is `async` (it reads through
-// an async file-system abstraction), which would force the daemon's SIGHUP path — a plain event
-// loop thread — to block on a semaphore waiting for a Task. Reading the file here with read(2)
-// and handing the bytes to the library's public `JSONSnapshot(data:providerName:parsingOptions:)`
-// keeps the library's JSON parsing and type conversion, keeps loading synchronous, and reads the
-// file exactly once for both the key check and the values (no window for the file to change
-// between the two).
+// Why not swift-configuration's `FileProvider<JSONSnapshot>`: JSONSnapshot parses with
+// Foundation's JSONSerialization, which links Foundation and ICU into the daemon (see
+// JSONValue.swift), and FileProvider's initializer is `async`, which would force the SIGHUP path
+// — a plain event loop thread — to block on a semaphore waiting for a Task. Reading the file here
+// with read(2) keeps loading synchronous and reads it exactly once.
 
 import Configuration
-import Foundation
 import Glibc
 
-/// A parsed config file: its path, its raw top-level object (for the key check) and the
-/// library snapshot that the ConfigReader queries.
+/// A parsed config file: its path and the provider that the ConfigReader queries.
 struct ConfigFile: Sendable {
     /// Refuse absurd inputs (a config file is a few hundred bytes).
     static let maxBytes = 1 << 20
 
     let path: String
-    let provider: ConfigFileProvider
+    let provider: InMemoryProvider
 
     /// Reads, parses and shape-checks `path`. Every error names the file.
     init(path: String) throws(ConfigError) {
         self.path = path
         let bytes = try Self.read(path: path)
-        let object: [String: Any]
-        do {
-            let parsed = try JSONSerialization.jsonObject(with: Data(bytes), options: .fragmentsAllowed)
-            guard let dictionary = parsed as? [String: Any] else {
-                throw ConfigError("config file '\(path)': the top level must be a JSON object ({ \"key\": value, … })")
-            }
-            object = dictionary
-        } catch let error as ConfigError {
-            throw error
+        let parsed: JSONValue
+        do throws(JSONSyntaxError) {
+            parsed = try JSONParser.parse(bytes)
         } catch {
-            let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
-            throw ConfigError("config file '\(path)': invalid JSON: \(detail)\(Self.position(in: bytes, detail: detail))")
+            throw ConfigError("config file '\(path)': invalid JSON: \(error)")
         }
-        try Self.checkShape(object, path: path)
-        do {
-            let snapshot = try JSONSnapshot(
-                data: bytes.span.bytes, providerName: "config file '\(path)'", parsingOptions: .default)
-            provider = ConfigFileProvider(snapshot: snapshot)
-        } catch {
-            throw ConfigError("config file '\(path)': \(error)")
+        guard case .object(let members) = parsed else {
+            throw ConfigError("config file '\(path)': the top level must be a JSON object ({ \"key\": value, … })")
         }
-    }
-
-    /// Foundation reports "… around character 57."; a byte offset is hard to find in an editor,
-    /// so add " (line 3, column 12)".
-    private static func position(in bytes: [UInt8], detail: String) -> String {
-        guard let range = detail.range(of: "around character ") else { return "" }
-        let digits = detail[range.upperBound...].prefix(while: ConfigText.isDigit)
-        guard let offset = Int(digits), offset <= bytes.count else { return "" }
-        var line = 1
-        var column = 1
-        for byte in bytes[..<offset] {
-            if byte == UInt8(ascii: "\n") {
-                line += 1
-                column = 1
-            } else if byte & 0xC0 != 0x80 {  // count characters, not UTF-8 continuation bytes
-                column += 1
-            }
-        }
-        return " (line \(line), column \(column))"
+        provider = InMemoryProvider(name: "config file '\(path)'", values: try Self.values(of: members, path: path))
     }
 
     private static func read(path: String) throws(ConfigError) -> [UInt8] {
@@ -91,11 +58,13 @@ struct ConfigFile: Sendable {
         return bytes
     }
 
-    /// Every key must be a known setting and hold the right JSON kind. (JSONSnapshot would
-    /// otherwise accept `true` for a number, and silently ignore a misspelt key.) `null` means
-    /// "not set here", as in JSONSnapshot.
-    private static func checkShape(_ object: [String: Any], path: String) throws(ConfigError) {
-        for name in object.keys.sorted() {
+    /// Every key must be a known setting holding the right JSON kind; each becomes a ConfigValue
+    /// of the type ConfigLoader reads the setting as. `null` means "not set here".
+    private static func values(
+        of members: [(name: String, value: JSONValue)], path: String
+    ) throws(ConfigError) -> [AbsoluteConfigKey: ConfigValue] {
+        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        for (name, value) in members.sorted(by: { $0.name < $1.name }) {
             guard let key = ChatConfigKey(rawValue: name) else {
                 var message = "config file '\(path)': unknown key \"\(name)\""
                 if let suggestion = suggestion(for: name) {
@@ -105,37 +74,35 @@ struct ConfigFile: Sendable {
                 }
                 throw ConfigError(message, key: nil)
             }
-            let value = object[name]!
-            if value is NSNull { continue }
-            let ok: Bool
-            switch key.kind {
-            case .int, .double: ok = isNumber(value)
-            case .string: ok = value is String
-            case .addresses: ok = (value as? [Any])?.allSatisfy { $0 is String } ?? false
+            if value == .null { continue }
+            let content: ConfigContent?
+            switch (key.kind, value) {
+            case (.int, _): content = value.integer.map { .int($0) }
+            case (.double, .number(_, let number)): content = .double(number)
+            case (.string, .string(let text)): content = .string(text)
+            case (.addresses, .array(let elements)):
+                let texts = elements.compactMap { element -> String? in
+                    if case .string(let text) = element { text } else { nil }
+                }
+                content = texts.count == elements.count ? .stringArray(texts) : nil
+            default: content = nil
             }
-            guard ok else {
+            guard let content else {
+                // "not a string" only when the JSON kind is wrong; 2.5 for an integer, or a list
+                // with a non-string element, is the right kind with a wrong value.
+                let rightKind =
+                    switch (key.kind, value) {
+                    case (.int, .number), (.double, .number), (.addresses, .array): true
+                    default: false
+                    }
                 throw ConfigError(
-                    "config file '\(path)': \"\(name)\" must be \(key.kind.noun), not \(describeJSON(value))",
+                    "config file '\(path)': \"\(name)\" must be \(key.kind.noun)"
+                        + (rightKind ? "" : ", not \(value.kindDescription)"),
                     key: name)
             }
+            values[AbsoluteConfigKey([name])] = ConfigValue(content, isSecret: false)
         }
-    }
-
-    /// A JSON number that is not `true`/`false`: Foundation on Linux returns both as NSNumber,
-    /// a boolean with objCType "c".
-    private static func isNumber(_ value: Any) -> Bool {
-        guard let number = value as? NSNumber, !(value is String) else { return false }
-        return String(cString: number.objCType) != "c"
-    }
-
-    private static func describeJSON(_ value: Any) -> String {
-        switch value {
-        case is String: return "a string"
-        case let number as NSNumber: return String(cString: number.objCType) == "c" ? "a boolean" : "a number"
-        case is [Any]: return "an array"
-        case is [String: Any]: return "an object"
-        default: return "\(type(of: value))"
-        }
+        return values
     }
 
     /// The known key closest to a misspelt one, if it is close (edit distance at most a third of
@@ -161,44 +128,5 @@ struct ConfigFile: Sendable {
             swap(&previous, &current)
         }
         return previous[b.count]
-    }
-}
-
-/// A ConfigProvider over one already-parsed file snapshot (FileProvider does the same, after an
-/// async read). Nothing here watches the file: chatd re-reads it on SIGHUP.
-struct ConfigFileProvider: ConfigProvider {
-    let fileSnapshot: JSONSnapshot
-
-    init(snapshot: JSONSnapshot) { fileSnapshot = snapshot }
-
-    var providerName: String { fileSnapshot.providerName }
-
-    func value(forKey key: AbsoluteConfigKey, type: ConfigType) throws -> LookupResult {
-        try fileSnapshot.value(forKey: key, type: type)
-    }
-
-    func fetchValue(forKey key: AbsoluteConfigKey, type: ConfigType) async throws -> LookupResult {
-        try value(forKey: key, type: type)
-    }
-
-    // swift-configuration is built with NonisolatedNonsendingByDefault; spell it out here.
-    nonisolated(nonsending) func watchValue<Return: ~Copyable>(
-        forKey key: AbsoluteConfigKey,
-        type: ConfigType,
-        updatesHandler: nonisolated(nonsending) (
-            _ updates: ConfigUpdatesAsyncSequence<Result<LookupResult, any Error>, Never>
-        ) async throws -> Return
-    ) async throws -> Return {
-        try await watchValueFromValue(forKey: key, type: type, updatesHandler: updatesHandler)
-    }
-
-    func snapshot() -> any ConfigSnapshot { fileSnapshot }
-
-    nonisolated(nonsending) func watchSnapshot<Return: ~Copyable>(
-        updatesHandler: nonisolated(nonsending) (
-            _ updates: ConfigUpdatesAsyncSequence<any ConfigSnapshot, Never>
-        ) async throws -> Return
-    ) async throws -> Return {
-        try await watchSnapshotFromSnapshot(updatesHandler: updatesHandler)
     }
 }

@@ -3,11 +3,11 @@
 //
 //   1. InMemoryProvider "command line"  — the flags given to chatd (ConfigOverrides)
 //   2. EnvironmentVariablesProvider     — CHATD_<KEY>, keys prefixed with "chatd"
-//   3. the JSON file of --config        — JSONSnapshot (see ConfigFile.swift)
+//   3. the JSON file of --config        — ConfigFile (an InMemoryProvider, see ConfigFile.swift)
 //   (4. the defaults of ChatConfig)
 //
 // Key mapping: a setting's key is one component, its flag name without dashes
-// ("max-message-bytes"). JSONSnapshot looks that component up verbatim as a top-level key;
+// ("max-message-bytes"). ConfigFile stores each top-level key as that one component;
 // EnvironmentVariablesProvider, behind `prefixKeys(with: "chatd")`, encodes ["chatd",
 // "max-message-bytes"] as CHATD_MAX_MESSAGE_BYTES (upper-cased, non-alphanumerics → "_",
 // components joined by "_"). Lists: a JSON array of strings in the file; a comma-separated
@@ -18,7 +18,7 @@
 // reporter that collects such failures, and the load throws the first one.
 
 import Configuration
-import Foundation
+import Glibc
 import Logging
 import Synchronization
 
@@ -64,11 +64,25 @@ public struct ConfigLoader: Sendable {
     public init(
         configFile: String?,
         overrides: ConfigOverrides,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ConfigLoader.processEnvironment()
     ) {
         self.configFile = configFile
         self.overrides = overrides
         self.environment = environment
+    }
+
+    /// This process's environment (environ(7)); a later duplicate of a name wins, as in getenv.
+    public static func processEnvironment() -> [String: String] {
+        var result: [String: String] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            entry += 1
+        }
+        return result
     }
 
     /// Reads file + environment + overrides and validates. Throws `ConfigError`.

@@ -225,8 +225,12 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
 
     @Test(arguments: [
         (#"{"threads": 2"#, "invalid JSON"),
-        (#"{threads: 2}"#, "invalid JSON: Invalid value around character 1. (line 1, column 2)"),
-        ("{\n  \"threads\": 2,\n  \"history\": x\n}", "(line 3, column 14)"),
+        (#"{threads: 2}"#, "invalid JSON: expected a member name in double quotes (line 1, column 2)"),
+        ("{\n  \"threads\": 2,\n  \"history\": x\n}", "invalid JSON: expected a value (a string in double quotes, a number, true, false, null, [ or {) (line 3, column 14)"),
+        (#"{"threads": 2, "threads": 3}"#, #"invalid JSON: duplicate key "threads" (line 1, column 16)"#),
+        (#"{"threads": 2,}"#, "invalid JSON: expected a member name in double quotes (line 1, column 15)"),
+        (#"{"threads": 2} {}"#, "invalid JSON: unexpected text after the JSON value (line 1, column 16)"),
+        (String(repeating: "[", count: 100_000), "invalid JSON: nested deeper than 64 levels"),
         ("", "invalid JSON"),
         ("[1, 2]", "the top level must be a JSON object"),
         (#""text""#, "the top level must be a JSON object"),
