@@ -5,6 +5,11 @@ PORT       ?= 7575
 RELEASE    := .build/release
 DEBUG      := .build/debug
 DEB_OUT    ?= out
+# The commit the binaries are built from, compiled into `chatd --version` and the journal's start
+# line (Sources/CBuildInfo). Release and package builds only: a changed define rebuilds every
+# module, so the debug builds of the tests (plain `swift build`, "commit unknown") never pay it.
+GIT_COMMIT := $(shell c=$$(git rev-parse --short=12 HEAD 2>/dev/null) && { git diff --quiet HEAD 2>/dev/null && echo $$c || echo $$c-dirty; } || echo unknown)
+BUILD_INFO := -Xcc '-DCHATD_GIT_COMMIT="$(GIT_COMMIT)"'
 
 .PHONY: check-markdown fuzz test-tsan test-asan soak test-hostile bench-micro deb-check test-system unit-check setup build release run test test-unit test-system test-client test-compat deb bench bench-micro fuzz test-tsan test-asan soak clean
 
@@ -15,7 +20,7 @@ build: setup
 	$(SWIFT) build
 
 release: setup
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release $(BUILD_INFO)
 
 ## Build in release mode and run the daemon in the foreground on port $(PORT).
 run: release

@@ -76,7 +76,7 @@ public final class ChatServer: @unchecked Sendable {
             threads.append(LoopThread.spawn(name: "chatd-loop-\(w.loop.index)") { handoff.value.loop.run(handoff.value) })
         }
         logger.info(
-            "chatd \(ChatDaemonVersion.string) started",
+            "chatd \(ChatDaemonVersion.description) started",
             metadata: [
                 "chat.threads": "\(n)", "chat.listen": "\(boundAddresses.map(\.description).joined(separator: " "))",
                 "chat.fd_limit": "\(fdLimit)",

@@ -19,7 +19,7 @@ struct ChatdCommand: ParsableCommand {
             Precedence: flags > environment > file > defaults. SIGHUP re-reads the file; a bad file \
             is reported and the running configuration is kept.
             """,
-        version: ChatDaemonVersion.string)
+        version: ChatDaemonVersion.description)
 
     private static let defaults = ChatConfig()
 
