@@ -26,6 +26,7 @@ export CHATD_BIN=$BIN/chatd CHATD_CLIENT_BIN=$BIN/chatd-client
 suite swift-tests "$SWIFT" test --skip-build
 # The docs render as written: fences closed and labelled, relative links resolve.
 suite markdown /usr/bin/python3 scripts/check-markdown.py
+suite unit-check bash Tests/system/unit-check.sh "$BIN"
 for t in Tests/system/test-*.sh Tests/system/client-*.sh; do
   [[ -e $t ]] || continue
   suite "$(basename "$t" .sh)" bash "$t" "$BIN" </dev/null

@@ -52,6 +52,9 @@ import Testing
 
     @Test func versionString() {
         #expect(ChatDaemonVersion.string.split(separator: ".").count == 3)
+        // A plain `swift build` has no commit define; the Makefile's release builds set one.
+        #expect(!ChatDaemonVersion.commit.isEmpty)
+        #expect(ChatDaemonVersion.description == "\(ChatDaemonVersion.string) (commit \(ChatDaemonVersion.commit))")
     }
 }
 
