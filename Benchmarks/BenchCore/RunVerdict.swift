@@ -27,4 +27,7 @@ public struct RunVerdict: Sendable, Equatable {
                     + " raise --procs or --threads")
         }
     }
+
+    /// Any other reason the run did not measure what it claims (a worker process that died).
+    public mutating func add(_ problem: String) { problems.append(problem) }
 }

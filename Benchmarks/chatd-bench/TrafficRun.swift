@@ -18,6 +18,8 @@ protocol TrafficGenerators: AnyObject {
     func finish() -> (TrafficCounts, Histogram<UInt64>)
     /// Loop threads per generator process.
     var loopThreads: Int { get }
+    /// Why some of the generators' counts are missing (worker processes that exited).
+    var failures: [String] { get }
 }
 
 extension Runner: TrafficGenerators {
@@ -31,6 +33,7 @@ extension Runner: TrafficGenerators {
     func counts() -> TrafficCounts { shared.counts }
     func cpuTicks() -> [UInt64] { [selfCPUTicks()] }
     var loopThreads: Int { config.threads }
+    var failures: [String] { [] }
 
     func finish() -> (TrafficCounts, Histogram<UInt64>) {
         stop()
@@ -45,6 +48,11 @@ final class GeneratorProcesses: TrafficGenerators {
     let workers: [WorkerProcess]
     let loopThreads: Int
     private(set) var mustReceive: UInt64 = 0
+    /// Indices of the workers that stopped answering: their counts are missing.
+    private var exited = Set<Int>()
+    var failures: [String] {
+        exited.sorted().map { "load-generator process \($0) exited during the run: its clients' counts are missing" }
+    }
 
     /// `arguments`: this run's command line (argv[1...]); each worker gets it plus its index.
     init(arguments: [String], procs: Int, loopThreads: Int) throws {
@@ -77,9 +85,13 @@ final class GeneratorProcesses: TrafficGenerators {
 
     func counts() -> TrafficCounts {
         var total = TrafficCounts()
-        for w in workers { w.send("counts") }
-        for w in workers {
-            if let f = w.readLine(), f.first == "counts", let c = TrafficCounts(line: f.dropFirst()) { total.add(c) }
+        for (i, w) in workers.enumerated() where !exited.contains(i) { w.send("counts") }
+        for (i, w) in workers.enumerated() where !exited.contains(i) {
+            if let f = w.readLine(), f.first == "counts", let c = TrafficCounts(line: f.dropFirst()) {
+                total.add(c)
+            } else {
+                exited.insert(i)
+            }
         }
         return total
     }
@@ -90,11 +102,14 @@ final class GeneratorProcesses: TrafficGenerators {
         var total = TrafficCounts()
         var h = LatencySummary.makeHistogram()
         for w in workers { w.send("finish") }
-        for w in workers {
+        for (i, w) in workers.enumerated() {
             // "final COUNTS… HISTOGRAM"
-            if let f = w.readLine(), f.first == "final", f.count == 17, let c = TrafficCounts(line: f[1...15]) {
+            if let f = w.readLine(), f.first == "final", f.count == 17, let c = TrafficCounts(line: f[1...15]),
+                LatencySummary.decode(f[16] == "-" ? "" : f[16], into: &h)
+            {
                 total.add(c)
-                _ = LatencySummary.decode(f[16] == "-" ? "" : f[16], into: &h)
+            } else {
+                exited.insert(i)
             }
             w.wait()
         }
@@ -210,10 +225,11 @@ struct TrafficRun {
         report.connectFailures = c.connectFailures
         report.protocolErrors = c.protocolErrors
         report.histogram = h
-        report.generatorCPU = zip(b0, b1).map { Double($1 - $0) / ServerProcess.ticksPerSecond / seconds }
+        report.generatorCPU = zip(b0, b1).map { Double($1 &- min($0, $1)) / ServerProcess.ticksPerSecond / seconds }
         report.verdict = RunVerdict(
             skippedSends: c.skippedSends, generatorCPU: report.generatorCPU, loopThreads: generators.loopThreads,
             busyLimit: busyLimit)
+        for f in generators.failures { report.verdict?.add(f) }
         if let server, let s0, let s1 {
             let cpu = Double(s1.cpuTicks - s0.cpuTicks) / ServerProcess.ticksPerSecond
             report.server = ServerFigures(

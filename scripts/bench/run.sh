@@ -9,7 +9,8 @@
 #
 # Environment: BENCH_SCRATCH (swift build --scratch-path), BENCH_WORK (scratch outside the repo, default /tmp/chatd-bench-work),
 # BENCH_QUICK=1 (1-second runs, for trying the script), BENCH_OUT (default BENCHMARKS.md),
-# SEED_FILE (the seed's markdown; default ../shared/seed/000_0fc96f87f9e4f5f0.txt).
+# SEED_FILE (the seed's markdown; default ../shared/seed/000_0fc96f87f9e4f5f0.txt),
+# BENCH_PEERS (the peers to measure chatd against; default "seed nio redis ngircd").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
@@ -25,6 +26,9 @@ LOG=$WORK/run.log
 cut -d" " -f1-3 /proc/loadavg > "$WORK/loadavg"
 START=$SECONDS
 PROCS=${BENCH_PROCS:-2}
+PEERS=" ${BENCH_PEERS:-seed nio redis ngircd} "
+# only NAME...: the names given that are chatd or an enabled peer.
+only() { for n in "$@"; do [[ $n == chatd* || $PEERS == *" $n "* ]] && echo "$n"; done; }
 
 if [[ $QUICK == 1 ]]; then DUR=1; WARM=0.5; CONNS=2000; else DUR=5; WARM=1; CONNS=19000; fi
 
@@ -39,14 +43,16 @@ BIN=$(swift build "${SCRATCH[@]}" -c release --show-bin-path)
 CHATD=$BIN/chatd
 BENCH=$BIN/chatd-bench
 
-echo "== building NIOChatServer $NIO_TAG (release, in $WORK/nio, never committed)"
-if [[ ! -d $WORK/nio/.git ]]; then
-    git clone -q /opt/swift-packages/apple/swift-nio.git "$WORK/nio" 2>>"$LOG" \
-        || git clone -q https://github.com/apple/swift-nio "$WORK/nio"
+if [[ $PEERS == *" nio "* ]]; then
+    echo "== building NIOChatServer $NIO_TAG (release, in $WORK/nio, never committed)"
+    if [[ ! -d $WORK/nio/.git ]]; then
+        git clone -q /opt/swift-packages/apple/swift-nio.git "$WORK/nio" 2>>"$LOG" \
+            || git clone -q https://github.com/apple/swift-nio "$WORK/nio"
+    fi
+    git -C "$WORK/nio" checkout -q "$NIO_TAG"
+    (cd "$WORK/nio" && swift build -c release --product NIOChatServer >>"$LOG" 2>&1)
+    NIO=$(cd "$WORK/nio" && swift build -c release --show-bin-path)/NIOChatServer
 fi
-git -C "$WORK/nio" checkout -q "$NIO_TAG"
-(cd "$WORK/nio" && swift build -c release --product NIOChatServer >>"$LOG" 2>&1)
-NIO=$(cd "$WORK/nio" && swift build -c release --show-bin-path)/NIOChatServer
 
 echo "== extracting the seed's Python server (host and port patched, nothing else)"
 SEED_FILE=${SEED_FILE:-}
@@ -165,39 +171,38 @@ run() {
     sleep 0.5
 }
 
-SERVERS=(chatd nio redis ngircd)
-[[ $HAVE_SEED == 1 ]] && SERVERS=(chatd seed nio redis ngircd)
+[[ $HAVE_SEED == 1 ]] || PEERS=${PEERS/ seed / }
 
 echo "== fanout: 100 clients, 1 room, 1 sender, as fast as possible ($PROCS generator processes)"
-for s in chatd chatd-h50 chatd-t2 "${SERVERS[@]:1}"; do
+for s in $(only chatd chatd-h50 chatd-t2 seed nio redis ngircd); do
     run "$s" fanout --clients 100 --rooms 1 --senders 1 --rate 0 --size 64 --duration "$DUR" --warmup "$WARM" \
         --procs "$PROCS"
 done
 
 echo "== latency: 1,000 clients, 1 room, 10 senders, 1,000 msg/s offered ($PROCS generator processes)"
-for s in chatd chatd-h50 "${SERVERS[@]:1}"; do
+for s in $(only chatd chatd-h50 seed nio redis ngircd); do
     run "$s" latency --clients 1000 --rooms 1 --senders 10 --rate 1000 --size 64 --duration "$DUR" --warmup "$WARM" \
         --procs "$PROCS" --hgrm "$WORK/latency-$s.hgrm"
 done
 
 echo "== latency: 1,000 clients, 10 rooms, 10 senders, 1,000 msg/s offered (servers with rooms)"
-for s in chatd redis ngircd; do
+for s in $(only chatd redis ngircd); do
     run "$s" latency --clients 1000 --rooms 10 --senders 10 --rate 1000 --size 64 --duration "$DUR" --warmup "$WARM" \
         --procs "$PROCS"
 done
 
 echo "== connections: $CONNS idle connections"
-for s in chatd nio redis; do
+for s in $(only chatd nio redis); do
     run "$s" connections --clients "$CONNS" --procs 2 --connect-rate 5000 --hold 2
 done
 
 echo "== churn: 32 concurrent connect/greet/send/close cycles"
-for s in chatd nio redis; do
+for s in $(only chatd nio redis); do
     run "$s" churn --concurrency 32 --duration "$DUR" --warmup "$WARM"
 done
 
-echo "== flush strategy A/B: writev by reference vs copying small frames (3 pairs)"
 AB_PAIRS=3; [[ $QUICK == 1 ]] && AB_PAIRS=1
+echo "== flush strategy A/B: writev by reference vs copying small frames ($AB_PAIRS pairs)"
 scripts/bench/ab-coalesce.sh "$AB_PAIRS" | tee "$WORK/ab-coalesce.log"
 
 echo "== writing $OUT"
