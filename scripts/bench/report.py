@@ -30,6 +30,7 @@ NAMES = {
     "chatd": "chatd (`--threads 1 --history 0`)",
     "chatd-h50": "chatd (`--threads 1`, default `--history 50`)",
     "chatd-t2": "chatd (`--threads 2 --history 0`)",
+    "chatd-irc": "chatd over IRC (`--listen irc://…`, `--threads 1 --history 0`)",
     "seed": "seed Python server",
     "nio": "NIOChatServer (swift-nio 2.101.3)",
     "redis": "redis-server pub/sub",
@@ -156,7 +157,7 @@ def problems_note(r):
 
 
 # Fan-out
-fan = [find("fanout", l) for l in ["chatd", "chatd-h50", "chatd-t2", "seed", "nio", "redis", "ngircd"]]
+fan = [find("fanout", l) for l in ["chatd", "chatd-h50", "chatd-t2", "chatd-irc", "seed", "nio", "redis", "ngircd"]]
 fan = [r for r in fan if r]
 if fan:
     any_fan = next((r for r in fan if not r.get("failed")), fan[0])
@@ -184,6 +185,13 @@ if fan:
           f"{num(r['expected'])} | {order_cell(r)} | {num(srv.get('cpu_percent'))} % | {gen_cpu(r)} | "
           f"{'yes' if r.get('valid', True) else '**no**'} | {cmp_} |")
     w("")
+    ci, ng = find("fanout", "chatd-irc"), find("fanout", "ngircd")
+    if ci and ng and not ci.get("failed") and not ng.get("failed"):
+        if comparable(ci) and comparable(ng):
+            w(f"Over IRC, chatd made {ratio(ci['deliveries_per_s'], ng['deliveries_per_s'])} ngIRCd's deliveries/s.\n")
+        else:
+            w("chatd over IRC and ngIRCd are not compared: "
+              + "; ".join(f"{NAMES[r['label']]}: {why_not_comparable(r)}" for r in (ci, ng) if not comparable(r)) + ".\n")
 
 
 def latency_table(rooms, labels):
@@ -232,8 +240,8 @@ def latency_table(rooms, labels):
     w("")
 
 
-latency_table(1, ["chatd", "chatd-h50", "seed", "nio", "redis", "ngircd"])
-latency_table(10, ["chatd", "redis", "ngircd"])
+latency_table(1, ["chatd", "chatd-h50", "chatd-irc", "seed", "nio", "redis", "ngircd"])
+latency_table(10, ["chatd", "chatd-irc", "redis", "ngircd"])
 if find("latency", "chatd", rooms=10):
     w("The seed server and NIOChatServer have one room only, so the 10-room table compares chatd with Redis channels "
       "and IRC channels.\n")

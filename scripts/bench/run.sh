@@ -27,8 +27,14 @@ cut -d" " -f1-3 /proc/loadavg > "$WORK/loadavg"
 START=$SECONDS
 PROCS=${BENCH_PROCS:-2}
 PEERS=" ${BENCH_PEERS:-seed nio redis ngircd} "
-# only NAME...: the names given that are chatd or an enabled peer.
-only() { for n in "$@"; do [[ $n == chatd* || $PEERS == *" $n "* ]] && echo "$n"; done; }
+# only NAME...: the names given that are chatd or an enabled peer (chatd-irc: when this chatd
+# has an IRC listener, `--listen irc://HOST:PORT`).
+only() {
+    for n in "$@"; do
+        if [[ $n == chatd-irc ]]; then [[ $HAVE_IRC == 1 ]] && echo "$n"
+        elif [[ $n == chatd* || $PEERS == *" $n "* ]]; then echo "$n"; fi
+    done
+}
 
 if [[ $QUICK == 1 ]]; then DUR=1; WARM=0.5; CONNS=2000; else DUR=5; WARM=1; CONNS=19000; fi
 
@@ -42,6 +48,8 @@ swift build "${SCRATCH[@]}" -c release --product chatd-bench >>"$LOG" 2>&1
 BIN=$(swift build "${SCRATCH[@]}" -c release --show-bin-path)
 CHATD=$BIN/chatd
 BENCH=$BIN/chatd-bench
+HAVE_IRC=0
+"$CHATD" --help 2>&1 | grep -q "irc://" && HAVE_IRC=1
 
 if [[ $PEERS == *" nio "* ]]; then
     echo "== building NIOChatServer $NIO_TAG (release, in $WORK/nio, never committed)"
@@ -94,6 +102,9 @@ start_server() {
     case $name in
     chatd) "$CHATD" --listen "127.0.0.1:$port" --threads 1 --msg-rate 0 --max-conns-per-ip 0 --history 0 >>"$LOG" 2>&1 & PID=$! ;;
     chatd-t2) "$CHATD" --listen "127.0.0.1:$port" --threads 2 --msg-rate 0 --max-conns-per-ip 0 --history 0 >>"$LOG" 2>&1 & PID=$! ;;
+    # chatd's IRC listener (same daemon, IRC on the wire), measured against ngIRCd.
+    chatd-irc) "$CHATD" --listen "irc://127.0.0.1:$port" --threads 1 --msg-rate 0 --max-conns-per-ip 0 --history 0 \
+        >>"$LOG" 2>&1 & PID=$! ;;
     # chatd's default history (50 messages kept per room, replayed on join).
     chatd-h50) "$CHATD" --listen "127.0.0.1:$port" --threads 1 --msg-rate 0 --max-conns-per-ip 0 >>"$LOG" 2>&1 & PID=$! ;;
     seed)
@@ -174,19 +185,19 @@ run() {
 [[ $HAVE_SEED == 1 ]] || PEERS=${PEERS/ seed / }
 
 echo "== fanout: 100 clients, 1 room, 1 sender, as fast as possible ($PROCS generator processes)"
-for s in $(only chatd chatd-h50 chatd-t2 seed nio redis ngircd); do
+for s in $(only chatd chatd-h50 chatd-t2 chatd-irc seed nio redis ngircd); do
     run "$s" fanout --clients 100 --rooms 1 --senders 1 --rate 0 --size 64 --duration "$DUR" --warmup "$WARM" \
         --procs "$PROCS"
 done
 
 echo "== latency: 1,000 clients, 1 room, 10 senders, 1,000 msg/s offered ($PROCS generator processes)"
-for s in $(only chatd chatd-h50 seed nio redis ngircd); do
+for s in $(only chatd chatd-h50 chatd-irc seed nio redis ngircd); do
     run "$s" latency --clients 1000 --rooms 1 --senders 10 --rate 1000 --size 64 --duration "$DUR" --warmup "$WARM" \
         --procs "$PROCS" --hgrm "$WORK/latency-$s.hgrm"
 done
 
 echo "== latency: 1,000 clients, 10 rooms, 10 senders, 1,000 msg/s offered (servers with rooms)"
-for s in $(only chatd redis ngircd); do
+for s in $(only chatd chatd-irc redis ngircd); do
     run "$s" latency --clients 1000 --rooms 10 --senders 10 --rate 1000 --size 64 --duration "$DUR" --warmup "$WARM" \
         --procs "$PROCS"
 done
