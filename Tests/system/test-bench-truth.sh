@@ -16,9 +16,10 @@ stop_relay() {
 }
 trap stop_relay EXIT
 
-# check NAME PORT RELAY_FLAGS PYTHON_CONDITION: one fan-out run, its JSON judged by the condition.
+# check NAME PORT RELAY_FLAGS PROCS PYTHON_CONDITION: one fan-out run with PROCS load-generator
+# processes, its JSON judged by the condition.
 check() {
-    local name=$1 port=$2 flags=$3 cond=$4 fifo line
+    local name=$1 port=$2 flags=$3 procs=$4 cond=$5 fifo line
     fifo=$(mktemp -u) && mkfifo "$fifo"
     python3 "$here/faulty_relay.py" "$port" $flags > "$fifo" &
     relay_pid=$!
@@ -30,7 +31,7 @@ check() {
     # --max-generator-cpu 1000: this checks the counting, not the run's validity, so a loaded
     # CI machine cannot fail it.
     line=$(timeout 60 "$bin/chatd-bench" fanout --port "$port" --clients 6 --senders 2 --rate 2000 \
-        --duration 1.5 --warmup 0.3 --no-spread-sources --max-generator-cpu 1000 --json 2>/dev/null)
+        --duration 1.5 --warmup 0.3 --no-spread-sources --max-generator-cpu 1000 --procs "$procs" --json 2>/dev/null)
     stop_relay
     if python3 -c "import json,sys; r=json.loads(sys.argv[1]); sys.exit(0 if ($cond) else 1)" "$line" 2>/dev/null; then
         echo "PASS bench-truth $name"
@@ -40,8 +41,11 @@ check() {
 }
 
 port=$((20000 + RANDOM % 20000))
-check faithful "$port" "" \
-    'r["sent"] > 1000 and r["lost"] == 0 and r["duplicates"] == 0 and r["out_of_order"] == 0 and r["expected"] == r["received"]'
-check faulty "$((port + 1))" "--faults" \
-    'r["lost"] > 0 and r["duplicates"] > 0 and r["out_of_order"] > 0 and r["unique"] == r["received"] - r["duplicates"]'
+faithful='r["sent"] > 1000 and r["lost"] == 0 and r["duplicates"] == 0 and r["out_of_order"] == 0 and r["expected"] == r["received"]'
+faulty='r["lost"] > 0 and r["duplicates"] > 0 and r["out_of_order"] > 0 and r["unique"] == r["received"] - r["duplicates"]'
+check faithful "$port" "" 1 "$faithful"
+check faulty "$((port + 1))" "--faults" 1 "$faulty"
+# The same through two worker processes: their counts travel to the coordinator over pipes.
+check "faithful, 2 processes" "$((port + 2))" "" 2 "$faithful and r[\"procs\"] == 2 and len(r[\"bench_cpu_percent_per_proc\"]) == 2"
+check "faulty, 2 processes" "$((port + 3))" "--faults" 2 "$faulty"
 exit $failed
