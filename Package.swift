@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Module arrows point one way: chatd → ChatDaemon → {Room, Systemd, TLS} → {ChatProtocol, EventLoop}.
-// EventLoop, ChatProtocol and IRCProtocol import nothing of the project (CEventLoopShims is EventLoop's
+// EventLoop, ChatProtocol, IRCProtocol and WebProtocol import nothing of the project (CEventLoopShims is EventLoop's
 // private C header, not a module of its own design).
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "Room", targets: ["Room"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "TLS", targets: ["TLS"]),
+        .library(name: "WebProtocol", targets: ["WebProtocol"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,6 +44,8 @@ let package = Package(
         .target(name: "EventLoop", dependencies: ["CEventLoopShims"], swiftSettings: hot),
         .target(name: "ChatProtocol", swiftSettings: strict),
         .target(name: "IRCProtocol", swiftSettings: strict),
+        // HTTP/1.1 heads, RFC 6455 framing and chatd.v1 JSON: pure like ChatProtocol (fuzzed alone).
+        .target(name: "WebProtocol", swiftSettings: strict),
         .target(
             name: "Room",
             dependencies: ["EventLoop", "ChatProtocol", .product(name: "Logging", package: "swift-log")],
@@ -120,6 +123,7 @@ let package = Package(
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"], swiftSettings: strict),
         .testTarget(name: "ChatProtocolTests", dependencies: ["ChatProtocol"], swiftSettings: strict),
         .testTarget(name: "IRCProtocolTests", dependencies: ["IRCProtocol"], swiftSettings: strict),
+        .testTarget(name: "WebProtocolTests", dependencies: ["WebProtocol"], swiftSettings: strict),
         .testTarget(name: "RoomTests", dependencies: ["Room", "EventLoop", "ChatProtocol"], swiftSettings: strict),
         .testTarget(
             name: "StoreTests",
