@@ -1,3 +1,4 @@
+import COpenSSL
 import Testing
 import WebProtocol
 
@@ -107,5 +108,19 @@ extension String {
             rest = rest[range.upperBound...]
         }
         return result + rest
+    }
+}
+
+@Suite("Sec-WebSocket-Accept with libcrypto SHA-1")
+struct WebSocketAcceptTests {
+    static func sha1(_ input: [UInt8]) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: Int(SHA_DIGEST_LENGTH))
+        _ = SHA1(input, input.count, &digest)
+        return digest
+    }
+
+    /// RFC 6455 §1.3's worked example: a wrong GUID, concatenation or base64 changes it.
+    @Test func rfcExample() {
+        #expect(WebSocketHandshake.acceptValue(key: "dGhlIHNhbXBsZSBub25jZQ==", sha1: Self.sha1) == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
     }
 }
