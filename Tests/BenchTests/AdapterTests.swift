@@ -45,28 +45,46 @@ import Testing
 /// Payload bytes and their decoding.
 @Suite struct PayloadTests {
     @Test func handWrittenPayload() {
-        let p = Payload.make(phase: .measured, sender: 0x2a, sequence: 0xbeef, timestamp: 0x1234_abcd, size: 38)
-        // marker, phase, 6 hex digits of sender, 8 of sequence, 16 of timestamp, dots to the size.
-        let expected: String = "@BM" + "00002a" + "0000beef" + "000000001234abcd" + "....."
+        let p = Payload.make(phase: .measured, sender: 0x2a, sequence: 0xbeef, timestamp: 0x1234_abcd, size: 40)
+        // marker, phase, 8 hex digits of sender, 8 of sequence, 16 of timestamp, dots to the size.
+        let expected: String = "@BM" + "0000002a" + "0000beef" + "000000001234abcd" + "....."
         #expect(p == Array(expected.utf8))
         #expect(Payload.decode(p) == Payload.Decoded(phase: .measured, sender: 42, sequence: 0xbeef, timestamp: 0x1234_abcd))
     }
 
-    @Test func largestFieldsRoundTrip() {
+    @Test func fieldsRoundTrip() {
         let p = Payload.make(
             phase: .warmup, sender: Payload.maxSender, sequence: Payload.maxSequence, timestamp: .max, size: Payload.minimumSize)
-        #expect(p.count == 34)
+        #expect(p.count == 36)
         #expect(
             Payload.decode(p)
                 == Payload.Decoded(phase: .warmup, sender: Payload.maxSender, sequence: Payload.maxSequence, timestamp: .max))
+        // Every digit value in every position of every field (the 8-at-a-time decoding).
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let sender = Int.random(in: 0...Payload.maxSender, using: &rng)
+            let sequence = UInt64.random(in: 0...Payload.maxSequence, using: &rng)
+            let ts = UInt64.random(in: 0...UInt64.max, using: &rng)
+            let q = Payload.make(phase: .ready, sender: sender, sequence: sequence, timestamp: ts, size: 64)
+            #expect(Payload.decode(q) == Payload.Decoded(phase: .ready, sender: sender, sequence: sequence, timestamp: ts))
+        }
     }
 
     @Test func rejectsOtherTexts() {
+        let good = Array("@BM0000002a0000beef000000001234abcd.".utf8)
+        #expect(Payload.decode(good) != nil)
         #expect(Payload.decode(Array("alice joined #lobby".utf8)) == nil)
-        #expect(Payload.decode(Array("@BX00002a0000beef000000001234abcd.".utf8)) == nil)
-        // One byte short of the minimum, and a non-hex digit in the sequence.
-        #expect(Payload.decode(Array("@BM00002a0000beef000000001234abcd".utf8)) == nil)
-        #expect(Payload.decode(Array("@BM00002a0000bexf000000001234abcd.".utf8)) == nil)
+        #expect(Payload.decode(Array("@BX0000002a0000beef000000001234abcd.".utf8)) == nil)
+        #expect(Payload.decode(Array(good.dropLast())) == nil)  // one byte short of the minimum
+        // Any byte of any field that is not a lowercase hex digit: each edge of the ranges
+        // ("/" and ":" around the digits, "`" and "g" around a–f, upper case) and bytes ≥ 0x80.
+        for i in 3..<35 {
+            for bad: UInt8 in [0x2F, 0x3A, 0x60, 0x67, 0x41, 0x46, 0x80, 0xB0, 0xFF, 0x00, 0x20] {
+                var p = good
+                p[i] = bad
+                #expect(Payload.decode(p) == nil, "byte \(bad) at \(i)")
+            }
+        }
     }
 }
 
