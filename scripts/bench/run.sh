@@ -127,11 +127,15 @@ connect_args_of() { case $1 in ngircd) echo --max-pending-connects 8 ;; esac; }
 
 # ngIRCd's configuration (ngircd.conf(5)), loopback only. Changed from the defaults so that its
 # limits are not what gets measured (chatd likewise runs with --msg-rate 0 --max-conns-per-ip 0):
-# MaxConnectionsIP 5 → 0 (unlimited), MaxPenaltyTime -1 → 0 (no flood penalty: senders send as
-# fast as the server reads), PingTimeout 120 → 600 s; MaxConnections (0) and MaxJoins (0 here,
-# 10 by default) unlimited. DNS, Ident and PAM are off so that registration does not wait on
-# lookups. Compiled-in limits remain: a client whose unsent output outgrows ngIRCd's write
-# buffer is disconnected, which shows as loss.
+# - MaxPenaltyTime -1 → 0: ngIRCd (src/ngircd/conn.c) throttles a client that leaves commands
+#   unhandled after its per-pass limit (MAX_COMMANDS) or sends over 256 bytes/s by a 1-second
+#   penalty (Throttle_Connection → Conn_SetPenalty); 0 makes that penalty 0 s. The per-pass
+#   command limit itself is compiled in, not a setting.
+# - MaxConnectionsIP 5 → 0 (unlimited); MaxConnections 0 and MaxJoins 0 (default 10): unlimited.
+# - PingTimeout 120 → 600 s; DNS, Ident and PAM off, so registration waits on no lookup.
+# Compiled-in, not configurable: a client whose unsent output would exceed 32 KiB
+# (WRITEBUFFER_MAX_LEN) is disconnected ("Write buffer space exhausted"), which shows as loss
+# and disconnects; the listen backlog is 10 (see connect_args_of).
 ngircd_conf() {
     cat <<EOF
 [Global]
