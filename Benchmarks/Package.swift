@@ -20,6 +20,7 @@ let package = Package(
                 .product(name: "EventLoop", package: "chatd"),
                 .product(name: "ChatProtocol", package: "chatd"),
                 .product(name: "Room", package: "chatd"),
+                .product(name: "ChatDaemon", package: "chatd"),
             ],
             path: "Benchmarks/ChatdMicro",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -5,7 +5,28 @@
 import Glibc
 import Logging
 
-/// An address to listen on: a numeric IPv4/IPv6 host and a TCP port.
+/// The wire format a listener speaks (DESIGN.md §7): `SCHEME://` in front of a listen address,
+/// and the `FileDescriptorName=` of a socket-activated listener.
+public enum ListenScheme: String, CaseIterable, Sendable, Hashable {
+    /// The seed's length-framed protocol; also what an address without a scheme means.
+    case framed
+
+    /// Schemes DESIGN.md §7 names that this build does not serve yet: named in the error so an
+    /// operator sees "not supported" rather than "unknown".
+    static let planned = ["framed+tls", "ircs", "http", "https", "metrics"]
+
+    /// The scheme a socket-activated fd serves, from its `FileDescriptorName=`. "chatd" is the
+    /// name the packaged chatd.socket used before listeners had schemes; systemd passes
+    /// "unknown" when the unit names nothing (sd_listen_fds_with_names(3)). Both mean framed.
+    public static func forDescriptorName(_ name: String) -> ListenScheme? {
+        switch name {
+        case "chatd", "unknown", "stored", "": return .framed
+        default: return ListenScheme(rawValue: name)
+        }
+    }
+}
+
+/// An address to listen on: a wire format (scheme), a numeric IPv4/IPv6 host and a TCP port.
 ///
 /// chatd never resolves host names (a blocking resolver has no place in a daemon's start-up or
 /// reload path, and a name that resolves differently on each reload is a trap). `parse` accepts:
@@ -24,13 +45,16 @@ import Logging
 /// compare equal. Port 0 asks the kernel for an ephemeral port (tests). IPv6 hosts must be
 /// written in brackets; zone indices (`fe80::1%eth0`) are not supported.
 public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
+    /// The protocol served; `framed` when the text has no `SCHEME://`.
+    public var scheme: ListenScheme
     /// Numeric host: an IPv4 dotted quad or an IPv6 address without brackets.
     public var host: String
     /// TCP port, 0...65535; 0 = ephemeral.
     public var port: Int
 
     /// No checking here; `ChatConfig.validate()` checks every address.
-    public init(host: String, port: Int) {
+    public init(_ scheme: ListenScheme = .framed, host: String, port: Int) {
+        self.scheme = scheme
         self.host = host
         self.port = port
     }
@@ -38,14 +62,33 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     /// True for an IPv6 host (including `::`, which also accepts IPv4 as a dual-stack socket).
     public var isIPv6: Bool { host.contains(":") }
 
-    /// `HOST:PORT`, with brackets around an IPv6 host: the form `parse` accepts.
-    public var description: String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    /// `HOST:PORT` (brackets around an IPv6 host) for framed, `SCHEME://HOST:PORT` otherwise:
+    /// the form `parse` accepts, and for framed the form older configurations used.
+    public var description: String {
+        let hostPort = isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)"
+        return scheme == .framed ? hostPort : "\(scheme.rawValue)://\(hostPort)"
+    }
 
-    /// Parses `HOST:PORT`, `[IPV6]:PORT`, `:PORT` or `PORT` (see the type's documentation).
+    /// Parses `[SCHEME://]` followed by `HOST:PORT`, `[IPV6]:PORT`, `:PORT` or `PORT` (see the
+    /// type's documentation). No scheme means `framed`.
     public static func parse(_ text: String) throws(ConfigError) -> ListenAddress {
-        let trimmed = ConfigText.trim(text)
+        var trimmed = ConfigText.trim(text)
         func fail(_ reason: String) -> ConfigError {
             ConfigError("listen address '\(text)': \(reason)", key: ChatConfigKey.listen.rawValue)
+        }
+        var scheme = ListenScheme.framed
+        let utf8 = Array(trimmed.utf8)
+        if let colon = utf8.indices.first(where: { utf8[$0] == 0x3A && $0 + 2 < utf8.count && utf8[$0 + 1] == 0x2F && utf8[$0 + 2] == 0x2F }) {
+            let name = String(decoding: utf8[..<colon], as: UTF8.self).lowercased()
+            guard let known = ListenScheme(rawValue: name) else {
+                let served = ListenScheme.allCases.map { "\($0.rawValue)://" }.joined(separator: ", ")
+                if ListenScheme.planned.contains(name) {
+                    throw fail("scheme '\(name)://' is not supported by this build (supported: \(served))")
+                }
+                throw fail("unknown scheme '\(name)://' (supported: \(served); no scheme means framed)")
+            }
+            scheme = known
+            trimmed = String(decoding: utf8[(colon + 3)...], as: UTF8.self)
         }
         guard !trimmed.isEmpty else { throw fail("empty (expected HOST:PORT, [IPv6]:PORT or :PORT)") }
 
@@ -81,7 +124,7 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
                 "'\(hostText)' is not a numeric IP address (chatd resolves no host names; "
                     + "use an IPv4 address, [IPv6], localhost or *)")
         }
-        return ListenAddress(host: host, port: port)
+        return ListenAddress(scheme, host: host, port: port)
     }
 
     /// Port digits only (no sign, no spaces), at most 5 of them, value 0...65535.
@@ -145,6 +188,11 @@ public enum ChatConfigKey: String, CaseIterable, Sendable {
     case shutdownTimeout = "shutdown-timeout"
     case logLevel = "log-level"
     case motd = "motd"
+    case serverName = "server-name"
+    case networkName = "network-name"
+    case ircPingInterval = "irc-ping-interval"
+    case ircPingTimeout = "irc-ping-timeout"
+    case ircPassword = "irc-password"
 
     /// `--max-message-bytes`
     public var flag: String { "--" + rawValue }
@@ -199,8 +247,37 @@ public struct ChatConfig: Sendable, Equatable {
     public var logLevel: Logger.Level = .info
     /// Message of the day sent to each client after login (by `*`); nil = none.
     public var motd: String? = nil
+    /// The server's name on IRC: the source of numerics and the `PONG` parameter. Default: the
+    /// host name (gethostname(2)).
+    public var serverName: String = ChatConfig.hostName()
+    /// The `NETWORK=` of IRC's 005 ISUPPORT and the welcome line.
+    public var networkName: String = "chatd"
+    /// Seconds without input from an IRC client before the server sends it a `PING`. 1...86400.
+    public var ircPingInterval: Double = 120
+    /// Seconds an IRC client has to answer that `PING` before it is dropped ("Ping timeout"). 1...3600.
+    public var ircPingTimeout: Double = 60
+    /// When set, IRC clients must send this with `PASS` before registering (464 otherwise);
+    /// nil = `PASS` is accepted and ignored.
+    public var ircPassword: String? = nil
 
     public init() {}
+
+    /// gethostname(2), or "chatd" when it fails or returns something unusable as a server name.
+    public static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "chatd" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return isServerName(name) ? name : "chatd"
+    }
+
+    /// A name IRC clients accept as a server's: 1–63 bytes of letters, digits, `.`, `-`, `_`
+    /// (RFC 2812 §2.3.1 `servername` is a host name).
+    static func isServerName(_ name: String) -> Bool {
+        (1...63).contains(name.utf8.count)
+            && name.utf8.allSatisfy { b in
+                (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || b == 0x2E || b == 0x2D || b == 0x5F
+            }
+    }
 
     /// `threads`, or the number of online CPUs when `threads` is 0 (at least 1).
     public var resolvedThreads: Int {
@@ -243,6 +320,7 @@ public struct ChatConfig: Sendable, Equatable {
                     "listen address '\(address)': port must be between 0 and 65535",
                     key: ChatConfigKey.listen.rawValue)
             }
+            // The scheme does not take part: two protocols cannot share one socket.
             let canonical = ListenAddress(host: host, port: address.port)
             // Port 0 twice means two ephemeral ports, which is fine; any other repeat would bind
             // the same socket twice (SO_REUSEPORT would even let it succeed).
@@ -267,6 +345,25 @@ public struct ChatConfig: Sendable, Equatable {
         try check(.history, history, 0...Self.maxHistory, unit: " messages")
         try check(.historyBudgetBytes, historyBudgetBytes, 0...Self.maxHistoryBudgetBytes, unit: " bytes")
         try check(.shutdownTimeout, shutdownTimeout, 0...3600)
+        try check(.ircPingInterval, ircPingInterval, 1...86_400)
+        try check(.ircPingTimeout, ircPingTimeout, 1...3600)
+        guard Self.isServerName(serverName) else {
+            throw ConfigError(
+                "server-name '\(serverName)' must be 1-63 letters, digits, '.', '-' or '_' (a host name)",
+                key: ChatConfigKey.serverName.rawValue)
+        }
+        guard Self.isServerName(networkName) else {
+            throw ConfigError(
+                "network-name '\(networkName)' must be 1-63 letters, digits, '.', '-' or '_'",
+                key: ChatConfigKey.networkName.rawValue)
+        }
+        if let ircPassword {
+            guard (1...256).contains(ircPassword.utf8.count), !ircPassword.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) else {
+                throw ConfigError(
+                    "irc-password must be 1-256 bytes without spaces or control characters",
+                    key: ChatConfigKey.ircPassword.rawValue)
+            }
+        }
 
         guard queueSoftBytes <= queueHardBytes else {
             throw ConfigError(

@@ -24,6 +24,8 @@ public final class ChatServer: @unchecked Sendable {
     var threads: [LoopThread] = []
     var hub: ChatHub!
     public private(set) var boundAddresses: [SocketAddress] = []
+    /// The protocol of each of `boundAddresses`.
+    public private(set) var boundSchemes: [ListenScheme] = []
     var socketActivated = false
     let control: EventLoop
     let shutdownRequested = Atomic<Bool>(false)
@@ -45,6 +47,11 @@ public final class ChatServer: @unchecked Sendable {
     /// The ports the daemon listens on (after binding port 0 these are the real ones).
     public var listeningPorts: [Int] { boundAddresses.map(\.port) }
 
+    /// The first port serving `scheme`.
+    public func port(for scheme: ListenScheme) -> Int? {
+        zip(boundAddresses, boundSchemes).first { $0.1 == scheme }?.0.port
+    }
+
     /// Binds (or takes from systemd) the listeners and starts the loop threads. When this
     /// returns the daemon accepts connections.
     public func start() throws {
@@ -63,9 +70,18 @@ public final class ChatServer: @unchecked Sendable {
         if !activated.isEmpty {
             socketActivated = true
             for s in activated {
-                for w in workers { try w.addListener(s.fd, owned: false) }
-                if let a = Socket.localAddress(s.fd) { boundAddresses.append(a) }
-                logger.info("listening (socket activation)", metadata: ["chat.listener": "\(s.name)"])
+                // FileDescriptorName= names the protocol (packaging/chatd.socket, chatd-irc.socket).
+                guard let scheme = ListenScheme.forDescriptorName(s.name) else {
+                    let known = ListenScheme.allCases.map(\.rawValue).joined(separator: ", ")
+                    logger.error(
+                        "closing socket-activated listener with an unknown FileDescriptorName",
+                        metadata: ["chat.listener": "\(s.name)", "chat.reason": "expected one of: \(known) (or chatd = framed)"])
+                    Posix.close(s.fd)
+                    continue
+                }
+                for w in workers { try w.addListener(s.fd, owned: false, scheme: scheme) }
+                if let a = Socket.localAddress(s.fd) { boundAddresses.append(a); boundSchemes.append(scheme) }
+                logger.info("listening (socket activation)", metadata: ["chat.listener": "\(s.name)", "chat.protocol": "\(scheme.rawValue)"])
             }
         } else {
             try bindListeners()
@@ -78,7 +94,7 @@ public final class ChatServer: @unchecked Sendable {
         logger.info(
             "chatd \(ChatDaemonVersion.description) started",
             metadata: [
-                "chat.threads": "\(n)", "chat.listen": "\(boundAddresses.map(\.description).joined(separator: " "))",
+                "chat.threads": "\(n)", "chat.listen": "\(zip(boundSchemes, boundAddresses).map { "\($0.rawValue)://\($1)" }.joined(separator: " "))",
                 "chat.fd_limit": "\(fdLimit)",
             ])
     }
@@ -96,9 +112,12 @@ public final class ChatServer: @unchecked Sendable {
                 } catch {
                     throw ChatServerError("cannot listen on \(listen): \(error)")
                 }
-                try w.addListener(fd, owned: true)
+                try w.addListener(fd, owned: true, scheme: listen.scheme)
                 if port == 0, let bound = Socket.localAddress(fd) { port = bound.port }
-                if w.loop.index == 0, let bound = Socket.localAddress(fd) { boundAddresses.append(bound) }
+                if w.loop.index == 0, let bound = Socket.localAddress(fd) {
+                    boundAddresses.append(bound)
+                    boundSchemes.append(listen.scheme)
+                }
             }
         }
     }

@@ -42,6 +42,12 @@ public struct ConfigOverrides: Sendable, Equatable {
     public var logLevel: Logger.Level?
     /// An empty string removes a motd set by the environment or the file.
     public var motd: String?
+    public var serverName: String?
+    public var networkName: String?
+    public var ircPingInterval: Double?
+    public var ircPingTimeout: Double?
+    /// An empty string removes a password set by the environment or the file.
+    public var ircPassword: String?
 
     public init() {}
 }
@@ -139,6 +145,12 @@ public struct ConfigLoader: Sendable {
                     }
                 }
             case .motd: reader.string(forKey: name).map { config.motd = $0.isEmpty ? nil : $0 }
+            case .serverName: reader.string(forKey: name).map { config.serverName = $0 }
+            case .networkName: reader.string(forKey: name).map { config.networkName = $0 }
+            case .ircPingInterval: reader.double(forKey: name).map { config.ircPingInterval = $0 }
+            case .ircPingTimeout: reader.double(forKey: name).map { config.ircPingTimeout = $0 }
+            case .ircPassword:
+                reader.string(forKey: name, isSecret: true).map { config.ircPassword = $0.isEmpty ? nil : $0 }
             }
             if let failure = reporter.failure {
                 throw sources.explain(failure, key: key, environment: environment)
@@ -184,8 +196,10 @@ extension ChatConfigKey {
         case .threads, .maxMessageBytes, .queueSoftBytes, .queueHardBytes, .msgBurst, .maxConnsPerIP, .maxConns,
             .history, .historyBudgetBytes:
             .int
-        case .handshakeTimeout, .idleTimeout, .queueSoftSeconds, .msgRate, .shutdownTimeout: .double
-        case .logLevel, .motd: .string
+        case .handshakeTimeout, .idleTimeout, .queueSoftSeconds, .msgRate, .shutdownTimeout, .ircPingInterval,
+            .ircPingTimeout:
+            .double
+        case .logLevel, .motd, .serverName, .networkName, .ircPassword: .string
         }
     }
 }
@@ -215,6 +229,11 @@ extension ConfigOverrides {
         put(.shutdownTimeout, shutdownTimeout.map { .double($0) })
         put(.logLevel, logLevel.map { .string($0.rawValue) })
         put(.motd, motd.map { .string($0) })
+        put(.serverName, serverName.map { .string($0) })
+        put(.networkName, networkName.map { .string($0) })
+        put(.ircPingInterval, ircPingInterval.map { .double($0) })
+        put(.ircPingTimeout, ircPingTimeout.map { .double($0) })
+        put(.ircPassword, ircPassword.map { .string($0) })
         return values
     }
 }

@@ -13,6 +13,8 @@ final class Connection {
 
     let fd: CInt
     let id: ConnectionID
+    /// The wire protocol of the listener that accepted it.
+    let wire: ListenScheme
     let peer: SocketAddress
     /// The peer's host: the key for `--max-conns-per-ip`.
     let address: String
@@ -22,11 +24,13 @@ final class Connection {
     var phase: Phase = .handshake
     var name = ""
     var nameBytes: [UInt8] = []
-    var room: Room?
+    /// `user@host` as other users see it (no client address: DESIGN.md §7).
+    var user = ""
+    var host = ""
+    /// The rooms joined (a framed client has at most one), in joining order.
+    var rooms: [Membership] = []
     /// Incremented on every join; a `.joined` message for an older join is ignored.
     var joinSequence: UInt32 = 0
-    /// Position in the loop's local member list of `room` (swap-remove bookkeeping).
-    var memberIndex = -1
 
     /// Input bytes of an incomplete frame. nil while none is pending: idle connections carry
     /// no input buffer.
@@ -52,9 +56,10 @@ final class Connection {
     /// The peer's FIN arrived (read returned 0).
     var peerClosed = false
 
-    init(fd: CInt, id: ConnectionID, peer: SocketAddress, admitted: Bool, bucket: TokenBucket, now: UInt64) {
+    init(fd: CInt, id: ConnectionID, wire: ListenScheme, peer: SocketAddress, admitted: Bool, bucket: TokenBucket, now: UInt64) {
         self.fd = fd
         self.id = id
+        self.wire = wire
         self.peer = peer
         self.address = peer.host
         self.admitted = admitted
@@ -63,4 +68,22 @@ final class Connection {
     }
 
     var token: UInt64 { LoopWorker.token(slot: id.slot, generation: id.generation) }
+
+    /// The framed client's one room.
+    var room: Room? { rooms.first?.room }
+
+    var source: EventSource { EventSource(nick: name, user: user, host: host) }
+
+    func membershipIndex(of room: Room) -> Int? { rooms.firstIndex { $0.room === room } }
+
+    func membershipIndex(roomKey: String) -> Int? { rooms.firstIndex { NameKey.fold($0.room.name) == roomKey } }
+}
+
+/// One room a connection is in, and where it sits in the loop's local member list of that room.
+struct Membership {
+    let room: Room
+    /// The join that made it; a `.joined` for another join is stale.
+    let sequence: UInt32
+    /// Index in the loop's local member list of `room`; -1 until `.joined` arrives.
+    var index = -1
 }

@@ -4,9 +4,17 @@ import Glibc
 import Logging
 import Room
 
-/// The read side: drain the socket to EAGAIN (within the fairness budget), decode frames in
-/// place from the loop's read buffer, and keep only an incomplete frame's bytes per connection.
+/// The read side: drain the socket to EAGAIN (within the fairness budget), decode frames or lines
+/// in place from the loop's read buffer, and keep only an incomplete one's bytes per connection.
 extension LoopWorker {
+    /// Hands input to the connection's protocol (the one place input is dispatched by protocol);
+    /// returns how many bytes were used.
+    func decode(_ conn: Connection, _ bytes: UnsafeRawBufferPointer) -> Int {
+        switch conn.wire {
+        case .framed: decodeFrames(conn, bytes)
+        }
+    }
+
     func readFromSocket(_ conn: Connection) {
         var budget = Self.readBudget
         while conn.readable && !conn.pausedForRate && slots[conn.id.slot] === conn {
@@ -54,7 +62,7 @@ extension LoopWorker {
     func resumeInput(_ conn: Connection) {
         if let ring = conn.inbound, !ring.isEmpty {
             conn.inbound = nil
-            let consumed = ring.withContiguousReadableBytes { bytes -> Int in decodeFrames(conn, bytes) }
+            let consumed = ring.withContiguousReadableBytes { bytes -> Int in decode(conn, bytes) }
             ring.consume(consumed)
             if !ring.isEmpty && slots[conn.id.slot] === conn && conn.closeReason == nil { conn.inbound = ring }
         }
@@ -64,13 +72,13 @@ extension LoopWorker {
     func feed(_ conn: Connection, _ chunk: UnsafeRawBufferPointer) {
         if let ring = conn.inbound {
             ring.append(chunk)
-            let consumed = ring.withContiguousReadableBytes { bytes -> Int in decodeFrames(conn, bytes) }
+            let consumed = ring.withContiguousReadableBytes { bytes -> Int in decode(conn, bytes) }
             ring.consume(consumed)
             // Drop the buffer once drained: an idle connection holds no input memory.
             if ring.isEmpty { conn.inbound = nil }
             return
         }
-        let consumed = decodeFrames(conn, chunk)
+        let consumed = decode(conn, chunk)
         if consumed < chunk.count && conn.closeReason == nil && slots[conn.id.slot] === conn {
             let rest = UnsafeRawBufferPointer(rebasing: chunk[consumed...])
             // Sized by the bytes actually received, not by the length the header claims: 11
@@ -81,81 +89,11 @@ extension LoopWorker {
         }
     }
 
-    /// Decodes and handles complete frames from `bytes`; returns how many bytes were used.
-    func decodeFrames(_ conn: Connection, _ bytes: UnsafeRawBufferPointer) -> Int {
-        var offset = 0
-        while offset < bytes.count {
-            if conn.closeReason != nil || conn.pausedForRate { break }
-            let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
-            // Before login the only valid frame is a username: a header announcing more than a
-            // username's bytes is refused at once instead of being buffered.
-            let handshake = conn.phase == .handshake
-            let maxPayload = handshake ? Names.maxUsernameBytes : limits.maxMessageBytes
-            switch FramedDecoder.decode(rest, maxPayload: maxPayload) {
-            case .frame(let payloadOffset, let payloadLength):
-                if conn.phase == .active && !conn.bucket.take(now: loop.now) {
-                    pauseForRate(conn)
-                    return offset
-                }
-                let payload = UnsafeRawBufferPointer(rebasing: rest[payloadOffset..<(payloadOffset &+ payloadLength)])
-                handleFrame(conn, payload)
-                offset &+= payloadOffset &+ payloadLength
-            case .needMore:
-                return offset
-            case .error(let e):
-                // Framing is lost: nothing after this point can be trusted to be a frame.
-                var text = e.description
-                if handshake, case .payloadTooLarge(let length, _) = e { text = NameError.tooLong(length).description }
-                logger.notice("protocol error", metadata: meta(conn, reason: text))
-                closeGracefully(conn, error: text, reason: "protocol error: \(text)")
-                return bytes.count
-            }
-        }
-        return offset
-    }
-
-    func pauseForRate(_ conn: Connection) {
-        conn.pausedForRate = true
-        schedule(conn, .resumeReading, at: conn.bucket.nextTokenTime(now: loop.now))
-    }
-
-    func handleFrame(_ conn: Connection, _ payload: UnsafeRawBufferPointer) {
-        conn.lastActivity = loop.now
-        switch SessionInput.classify(payload, loggedIn: conn.phase == .active) {
-        case .message:
-            guard let room = conn.room else { return }
-            messagesIn &+= 1
-            let frame = conn.nameBytes.withUnsafeBytes { ChatFrames.message(sender: $0, text: payload) }
-            hub.publish(frame, in: room, from: conn.id, currentLoop: loop.index)
-        case .command(let input):
-            messagesIn &+= 1
-            execute(input, for: conn)
-        case .badMessage(let text):
-            reply(conn, ChatFrames.error(text))
-        case .username(let name):
-            logIn(conn, name: name)
-        case .badUsername(let text):
-            closeGracefully(conn, error: text, reason: "invalid username")
-        }
-    }
-
-    func logIn(_ conn: Connection, name: String) {
-        guard hub.nicknames.claim(name, for: conn.id) else {
-            closeGracefully(conn, error: "username \(name) is taken", reason: "username taken")
-            return
-        }
-        conn.name = name
-        conn.nameBytes = Array(name.utf8)
-        conn.phase = .active
-        logger.info("user logged in", metadata: meta(conn))
-        if let motd = limits.motd, !motd.isEmpty { reply(conn, ChatFrames.notice(motd)) }
-        join(conn, room: RoomDirectory.lobby)
-    }
-
     func meta(_ conn: Connection, reason: String? = nil) -> Logger.Metadata {
         var m: Logger.Metadata = ["chat.peer": "\(conn.peer)"]
         if !conn.name.isEmpty { m["chat.user"] = "\(conn.name)" }
-        if let r = conn.room { m["chat.room"] = "\(r.name)" }
+        if !conn.rooms.isEmpty { m["chat.room"] = "\(conn.rooms.map(\.room.name).joined(separator: ","))" }
+        if conn.wire != .framed { m["chat.protocol"] = "\(conn.wire.rawValue)" }
         if let reason { m["chat.reason"] = "\(reason)" }
         return m
     }

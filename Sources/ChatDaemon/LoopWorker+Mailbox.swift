@@ -2,27 +2,24 @@ import EventLoop
 import Logging
 import Room
 
-/// Messages from the hub: room deliveries (already in the room's order), joins, direct
-/// frames, reconfiguration and shutdown.
+/// Messages from the hub: room deliveries (already in the room's order), joins, private
+/// messages, reconfiguration and shutdown.
 extension LoopWorker {
     func drainMailbox() {
         hub.mailboxes[loop.index].take(into: &batch)
         guard !batch.isEmpty else { return }
         for message in batch {
             switch message {
-            case .deliver(let roomID, let frame, let except):
-                guard let list = members[roomID] else { continue }
-                for conn in list where conn.id != except {
-                    enqueue(frame, to: conn)
-                }
-            case .joined(let id, let room, let sequence, let replay):
-                guard let conn = connection(for: id), conn.closeReason == nil,
-                      conn.joinSequence == sequence, conn.room === room, conn.memberIndex < 0
+            case .deliver(let roomID, let event, let except):
+                deliver(event, roomID: roomID, except: except)
+            case .joined(let joined):
+                guard let conn = connection(for: joined.id), conn.closeReason == nil,
+                      let i = conn.membershipIndex(of: joined.room), conn.rooms[i].sequence == joined.sequence,
+                      conn.rooms[i].index < 0
                 else { continue }
-                addLocalMember(conn, roomID: room.id)
-                for frame in replay { reply(conn, frame) }
-            case .direct(let id, let frame):
-                if let conn = connection(for: id) { enqueue(frame, to: conn) }
+                showJoin(conn, joined, membership: i)
+            case .direct(let id, let event):
+                if let conn = connection(for: id), conn.closeReason == nil { deliverDirect(event, to: conn) }
             case .reconfigure(let newLimits):
                 apply(newLimits)
             case .shutdown(let deadline):

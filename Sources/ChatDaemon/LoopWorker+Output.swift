@@ -18,6 +18,17 @@ extension LoopWorker {
         if conn.outbound.pendingBytes > limits.queueSoftBytes { checkOutputLimits(conn) }
     }
 
+    /// Queues the bytes of `frame` from `offset` on (IRC recipients without server-time skip
+    /// the shared encoding's `@time=` tag).
+    @inline(__always)
+    func enqueue(_ frame: SharedBytes, from offset: Int, to conn: Connection) {
+        guard conn.closeReason == nil else { return }
+        conn.outbound.enqueue(frame, from: offset)
+        deliveries &+= 1
+        markDirty(conn)
+        if conn.outbound.pendingBytes > limits.queueSoftBytes { checkOutputLimits(conn) }
+    }
+
     /// A reply to the client itself (`*` notices, history replay).
     func reply(_ conn: Connection, _ frame: SharedBytes) {
         enqueue(frame, to: conn, isDelivery: false)
@@ -40,9 +51,9 @@ extension LoopWorker {
             logger.warning("disconnecting slow consumer", metadata: meta(conn, reason: reason))
             // One last error frame in case the client can still take it, then close without
             // waiting: a consumer this far behind will not drain the rest.
-            conn.outbound.enqueue(ChatFrames.error("disconnected: \(reason)"))
+            if let last = goodbye(conn, error: "disconnected: \(reason)", notice: nil) { conn.outbound.enqueue(last) }
             _ = conn.outbound.flush(to: conn.fd, using: iovecs, budget: 64 * 1024)
-            condemn(conn, reason: reason, notice: "\(conn.name) disconnected (slow consumer)")
+            condemn(conn, reason: reason, quit: "slow consumer")
             conn.outbound.removeAll()
             if !conn.halfClosed { closeList.append(conn) }
         }
@@ -76,15 +87,13 @@ extension LoopWorker {
         return again
     }
 
-    /// Ends the chat side of a connection once: leaves its room with `notice`, frees its name
-    /// and its admission slot. The socket may live on briefly to flush a goodbye.
-    func condemn(_ conn: Connection, reason: String, notice: String?) {
+    /// Ends the chat side of a connection once: leaves its rooms with a quit event (`quit` is
+    /// the reason others see; nil = no event), frees its name and its admission slot. The socket
+    /// may live on briefly to flush a goodbye.
+    func condemn(_ conn: Connection, reason: String, quit: String?) {
         guard conn.closeReason == nil else { return }
         conn.closeReason = reason
-        if let room = conn.room {
-            removeLocalMember(conn)
-            hub.leave(conn.id, room: room, notice: shuttingDown ? nil : notice, currentLoop: loop.index)
-        }
+        leaveAllRooms(conn, quitReason: shuttingDown ? nil : quit)
         if conn.phase == .active { hub.nicknames.release(conn.name, for: conn.id) }
         if conn.admitted { hub.release(address: conn.address) }
         conn.phase = .closing
@@ -92,15 +101,14 @@ extension LoopWorker {
         logger.info("connection closed", metadata: meta(conn, reason: reason))
     }
 
-    /// Sends a last `*` frame (an error or a notice), then closes after it is flushed: the
+    /// Sends a last error or notice (a `*` frame, an IRC `ERROR`), then closes after it is flushed: the
     /// write side is shut down and the read side drained until the peer's FIN (or a short
     /// linger timeout), so the kernel does not answer unread input with an RST that could
     /// destroy the frame in flight (the lingering close nginx and Apache do).
-    func closeGracefully(_ conn: Connection, error: String? = nil, notice: String? = nil, reason: String) {
+    func closeGracefully(_ conn: Connection, error: String? = nil, notice: String? = nil, reason: String, quit: String = "") {
         guard conn.closeReason == nil else { return }
-        if let error { conn.outbound.enqueue(ChatFrames.error(error)) }
-        if let notice { conn.outbound.enqueue(ChatFrames.notice(notice)) }
-        condemn(conn, reason: reason, notice: conn.name.isEmpty ? nil : "\(conn.name) disconnected")
+        if let last = goodbye(conn, error: error, notice: notice) { conn.outbound.enqueue(last) }
+        condemn(conn, reason: reason, quit: quit)
         markDirty(conn)
         let limit = loop.now &+ Self.closeTimeout
         schedule(conn, .linger, at: shuttingDown ? min(shutdownDeadline, limit) : limit)
@@ -122,8 +130,8 @@ extension LoopWorker {
     }
 
     /// The peer is gone (EOF, reset, write error): close now.
-    func drop(_ conn: Connection, reason: String) {
-        condemn(conn, reason: reason, notice: conn.name.isEmpty ? nil : "\(conn.name) disconnected")
+    func drop(_ conn: Connection, reason: String, quit: String = "") {
+        condemn(conn, reason: reason, quit: quit)
         destroy(conn)
     }
 
@@ -138,7 +146,7 @@ extension LoopWorker {
     /// already fetched for it are rejected by the slot generation check.
     func destroy(_ conn: Connection) {
         guard slots[conn.id.slot] === conn else { return }
-        if conn.closeReason == nil { condemn(conn, reason: "closed", notice: nil) }
+        if conn.closeReason == nil { condemn(conn, reason: "closed", quit: nil) }
         slots[conn.id.slot] = nil
         freeSlots.append(conn.id.slot)
         liveConnections -= 1

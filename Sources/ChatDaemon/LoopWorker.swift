@@ -40,12 +40,13 @@ final class LoopWorker: EventLoopHandler {
         let fd: CInt
         /// Socket-activated fds are shared by all loops and owned by the server, not by us.
         let owned: Bool
+        let scheme: ListenScheme
     }
     var listeners: [Listener] = []
     var acceptPaused = false
 
-    /// Local members of each room (by room id) on this loop.
-    var members: [Int: [Connection]] = [:]
+    /// Local members of each room (by room id) on this loop, per protocol.
+    var members: [Int: RoomMembers] = [:]
 
     let readBuffer: UnsafeMutableRawBufferPointer
     let iovecs = IOVecPool(coalesceAverageBelow: LoopWorker.coalesceBelow)
@@ -92,9 +93,9 @@ final class LoopWorker: EventLoopHandler {
     /// Listening sockets stay level-triggered (nginx does the same): an accept batch cut short
     /// by the fairness cap or EMFILE is reported again without needing a new edge.
     /// EPOLLEXCLUSIVE on a shared fd wakes one loop per connection instead of all (epoll_ctl(2)).
-    func addListener(_ fd: CInt, owned: Bool) throws(Errno) {
+    func addListener(_ fd: CInt, owned: Bool, scheme: ListenScheme) throws(Errno) {
         let idx = UInt64(listeners.count)
-        listeners.append(Listener(fd: fd, owned: owned))
+        listeners.append(Listener(fd: fd, owned: owned, scheme: scheme))
         try loop.epoll.add(fd, events: owned ? [.readable] : [.readable, .exclusive], token: Self.listenerTokenBase | idx)
     }
 
@@ -105,7 +106,7 @@ final class LoopWorker: EventLoopHandler {
             // The same epoll batch may hold a shutdown (which closed the listeners) before
             // this event.
             let i = Int(token & 0xFFFF)
-            if !shuttingDown && i < listeners.count { acceptConnections(listeners[i].fd) }
+            if !shuttingDown && i < listeners.count { acceptConnections(listeners[i].fd, scheme: listeners[i].scheme) }
             return
         }
         guard let conn = connection(forToken: token) else { return }  // stale: slot reused
@@ -179,7 +180,7 @@ final class LoopWorker: EventLoopHandler {
 
     // MARK: accepting
 
-    func acceptConnections(_ listenFD: CInt) {
+    func acceptConnections(_ listenFD: CInt, scheme: ListenScheme) {
         for _ in 0..<Self.acceptBatch {
             let fd: CInt
             let peer: SocketAddress
@@ -200,7 +201,7 @@ final class LoopWorker: EventLoopHandler {
                 Posix.close(fd)
                 continue
             }
-            setUp(fd: fd, peer: peer)
+            setUp(fd: fd, peer: peer, wire: scheme)
         }
     }
 
@@ -223,13 +224,13 @@ final class LoopWorker: EventLoopHandler {
         }
     }
 
-    func setUp(fd: CInt, peer: SocketAddress) {
+    func setUp(fd: CInt, peer: SocketAddress, wire: ListenScheme) {
         Socket.setNoDelay(fd)
         let refusal = hub.admit(address: peer.host, limits: limits)
         let (slot, generation) = allocateSlot()
         let id = ConnectionID(loop: loop.index, slot: slot, generation: generation)
         let bucket = TokenBucket(ratePerSecond: limits.msgRate, burst: limits.msgBurst, now: loop.now)
-        let conn = Connection(fd: fd, id: id, peer: peer, admitted: refusal == nil, bucket: bucket, now: loop.now)
+        let conn = Connection(fd: fd, id: id, wire: wire, peer: peer, admitted: refusal == nil, bucket: bucket, now: loop.now)
         do {
             try loop.epoll.add(fd, events: .connection, token: conn.token)
         } catch {

@@ -156,3 +156,13 @@ public enum Monotonic {
         seconds <= 0 ? 0 : UInt64(seconds * 1e9)
     }
 }
+
+/// CLOCK_REALTIME: only for timestamps shown to people (IRCv3 server-time), never deadlines.
+public enum WallClock {
+    /// Milliseconds since the Unix epoch.
+    @inlinable public static func milliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) &* 1000 &+ Int64(ts.tv_nsec / 1_000_000)
+    }
+}

@@ -37,11 +37,22 @@ public enum FlushResult: Equatable, Sendable {
     case failed(Errno)
 }
 
-/// One connection's pending output: references to shared immutable frames plus the offset
-/// already written of the first one. Queueing a frame is a retain and an append into storage
-/// whose capacity is kept, so steady-state delivery allocates nothing.
+/// One connection's pending output: references to shared immutable frames, each with the offset
+/// it starts at, plus the offset already written of the first one. Queueing a frame is a retain
+/// and an append into storage whose capacity is kept, so steady-state delivery allocates nothing.
+/// The start offset lets recipients share one encoding that differs only by a prefix (IRC's
+/// `@time=` tag, sent only to clients that negotiated server-time).
 public struct WriteQueue {
-    @usableFromInline var frames: ContiguousArray<SharedBytes> = []
+    @usableFromInline struct Entry {
+        @usableFromInline let bytes: SharedBytes
+        @usableFromInline let start: Int
+        @inlinable init(bytes: SharedBytes, start: Int) {
+            self.bytes = bytes
+            self.start = start
+        }
+        @inlinable var count: Int { bytes.count &- start }
+    }
+    @usableFromInline var frames: ContiguousArray<Entry> = []
     @usableFromInline var head = 0
     @usableFromInline var headOffset = 0
     /// Bytes queued and not yet written: what the slow-consumer limits are measured against.
@@ -56,8 +67,17 @@ public struct WriteQueue {
     @inlinable
     public mutating func enqueue(_ frame: SharedBytes) {
         guard frame.count > 0 else { return }
-        frames.append(frame)
+        frames.append(Entry(bytes: frame, start: 0))
         _pending &+= frame.count
+    }
+
+    /// Queues the bytes of `frame` from `offset` on (`0...frame.count`).
+    @inlinable
+    public mutating func enqueue(_ frame: SharedBytes, from offset: Int) {
+        precondition(offset >= 0 && offset <= frame.count, "offset out of range")
+        guard frame.count > offset else { return }
+        frames.append(Entry(bytes: frame, start: offset))
+        _pending &+= frame.count &- offset
     }
 
     /// Drops everything (connection closing) and returns the storage.
@@ -81,10 +101,10 @@ public struct WriteQueue {
             var i = head
             while i < frames.count && n < pool.capacity && batchBytes < remainingBudget {
                 let f = frames[i]
-                let skip = i == head ? headOffset : 0
+                let skip = f.start &+ (i == head ? headOffset : 0)
                 pool.vectors[n] = iovec(
-                    iov_base: UnsafeMutableRawPointer(mutating: f.baseAddress + skip), iov_len: f.count &- skip)
-                batchBytes &+= f.count &- skip
+                    iov_base: UnsafeMutableRawPointer(mutating: f.bytes.baseAddress + skip), iov_len: f.bytes.count &- skip)
+                batchBytes &+= f.bytes.count &- skip
                 n &+= 1
                 i &+= 1
             }

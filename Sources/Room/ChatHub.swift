@@ -1,4 +1,3 @@
-import ChatProtocol
 import EventLoop
 import Synchronization
 
@@ -101,20 +100,34 @@ public final class ChatHub: Sendable {
 
     // MARK: room traffic
 
-    /// Sequences `frame` in `room`: history, then a post to every loop with members. Past the
-    /// daemon-wide history budget, the publishing loop evicts its own oldest history entries
-    /// (`HistoryLedger`): O(1) amortized, whatever the number of rooms.
-    public func publish(_ frame: SharedBytes, in room: Room, from sender: ConnectionID, currentLoop: Int) {
+    private let actions = Atomic<UInt64>(0)
+
+    /// A fresh non-zero id for a nick change or quit that spans several rooms (`RoomEvent.action`).
+    public func nextAction() -> UInt64 { actions.wrappingAdd(1, ordering: .relaxed).newValue }
+
+    /// Sequences `event` in `room` and posts it to every loop with members, for everyone but
+    /// `except`. Messages, actions and notices go to history; a topic event becomes the topic.
+    public func publish(_ event: RoomEvent, in room: Room, except: ConnectionID, currentLoop: Int) {
+        let quietAbove = limits.presenceNoticeMaxMembers
         var wake = LoopSet()
-        let (grew, sequence) = room.state.withLock { st -> (Int, UInt64?) in
-            let grew = st.history.append(frame)
-            for loop in 0..<loopCount where st.membersPerLoop[loop] > 0 {
-                enqueue(.deliver(roomID: room.id, frame: frame, except: sender), to: loop, from: currentLoop, wake: &wake)
+        let (grew, historySequence) = room.state.withLock { st -> (Int, UInt64?) in
+            order(event, in: &st, quietAbove: quietAbove)
+            var grew = 0
+            var historySequence: UInt64? = nil
+            switch event.kind {
+            case .message, .action, .notice:
+                grew = st.history.append(event)
+                if st.history.capacity > 0 { historySequence = st.history.appended - 1 }
+            case .topic: st.topic = RoomTopic(text: event.text, setBy: event.source.nick, time: event.time / 1000)
+            default: break
             }
-            return (grew, st.history.capacity > 0 ? st.history.appended - 1 : nil)
+            post(event, room: room, state: st, except: except, currentLoop: currentLoop, wake: &wake)
+            return (grew, historySequence)
         }
         ring(wake)
-        guard let sequence else { return }
+        // Past the daemon-wide history budget, the publishing loop evicts its own oldest history
+        // entries (`HistoryLedger`): O(1) amortized, whatever the number of rooms.
+        guard let sequence = historySequence else { return }
         let total = rooms.historyBytes.wrappingAdd(grew, ordering: .relaxed).newValue
         let budget = historyBudget.load(ordering: .relaxed)
         historyLedgers[currentLoop].withLock { ledger in
@@ -123,15 +136,32 @@ public final class ChatHub: Sendable {
         }
     }
 
+    /// Called under the room's lock: the event's place in the room's order.
+    private func order(_ event: RoomEvent, in st: inout Room.State, quietAbove: Int) {
+        st.sequence &+= 1
+        event.sequence = st.sequence
+        event.crowded = event.kind.isPresence && st.members.count > quietAbove
+    }
+
+    private func post(
+        _ event: RoomEvent, room: Room, state st: Room.State, except: ConnectionID, currentLoop: Int, wake: inout LoopSet
+    ) {
+        for loop in 0..<loopCount where st.membersPerLoop[loop] > 0 {
+            enqueue(.deliver(roomID: room.id, event: event, except: except), to: loop, from: currentLoop, wake: &wake)
+        }
+    }
+
     public enum JoinError: Error, Equatable, CustomStringConvertible {
         case tooManyRooms
         public var description: String { "too many rooms; try an existing one (/rooms)" }
     }
 
-    /// Makes `id` a member of the room called `roomName` and announces it. The joiner's loop
-    /// receives `.joined` (with the history replay) through its mailbox.
+    /// Makes `id` a member of the room called `roomName` and tells the other members (a join
+    /// event). The joiner's loop receives `.joined` (history, topic and, if `wantsRoster`, the
+    /// members' names) through its mailbox.
     public func join(
-        _ id: ConnectionID, name: String, roomName: String, sequence: UInt32, currentLoop: Int, announce: Bool = true
+        _ id: ConnectionID, source: EventSource, roomName: String, sequence joinSequence: UInt32, currentLoop: Int,
+        wantsRoster: Bool = false
     ) -> Result<Room, JoinError> {
         let limits = self.limits
         while true {
@@ -140,26 +170,18 @@ public final class ChatHub: Sendable {
             case .success(let r): room = r
             case .failure: return .failure(.tooManyRooms)
             }
+            let event = RoomEvent(kind: .join, room: room.name, source: source, text: "", time: RoomEvent.now())
             var wake = LoopSet()
             let joined = room.state.withLock { st -> Bool in
                 if st.removed { return false }
-                st.members[id] = name
+                st.members[id] = source.nick
                 st.membersPerLoop[id.loop] += 1
-                var replay: [SharedBytes] = []
-                let past = st.history.frames
-                if !past.isEmpty {
-                    replay.reserveCapacity(past.count + 2)
-                    replay.append(ChatFrames.notice("history: \(past.count) messages in #\(room.name)"))
-                    replay.append(contentsOf: past)
-                    replay.append(ChatFrames.notice("end of history"))
-                }
-                enqueue(.joined(id, room: room, sequence: sequence, replay: replay), to: id.loop, from: currentLoop, wake: &wake)
-                if announce && st.members.count <= limits.presenceNoticeMaxMembers {
-                    let notice = ChatFrames.notice("\(name) joined #\(room.name)")
-                    for loop in 0..<loopCount where st.membersPerLoop[loop] > 0 {
-                        enqueue(.deliver(roomID: room.id, frame: notice, except: id), to: loop, from: currentLoop, wake: &wake)
-                    }
-                }
+                let joined = JoinedRoom(
+                    id: id, room: room, sequence: joinSequence, history: st.history.events,
+                    roster: wantsRoster ? Array(st.members.values) : nil, topic: st.topic)
+                enqueue(.joined(joined), to: id.loop, from: currentLoop, wake: &wake)
+                order(event, in: &st, quietAbove: limits.presenceNoticeMaxMembers)
+                post(event, room: room, state: st, except: id, currentLoop: currentLoop, wake: &wake)
                 return true
             }
             ring(wake)
@@ -167,42 +189,44 @@ public final class ChatHub: Sendable {
         }
     }
 
-    /// Removes `id` from `room`, telling the others `notice` (e.g. "alice left #rust"). The
-    /// caller's loop drops its local membership itself, at once.
-    public func leave(_ id: ConnectionID, room: Room, notice: String?, currentLoop: Int) {
+    /// Removes `id` from `room`, telling the others with a part or quit event (`event`, nil =
+    /// silently, e.g. at shutdown). The caller's loop drops its local membership itself, at once.
+    public func leave(_ id: ConnectionID, room: Room, event: RoomEvent?, currentLoop: Int) {
         let quietAbove = limits.presenceNoticeMaxMembers
         var wake = LoopSet()
         room.state.withLock { st in
             guard st.members.removeValue(forKey: id) != nil else { return }
             st.membersPerLoop[id.loop] -= 1
-            if let notice, st.members.count < quietAbove {
-                let frame = ChatFrames.notice(notice)
-                for loop in 0..<loopCount where st.membersPerLoop[loop] > 0 {
-                    enqueue(.deliver(roomID: room.id, frame: frame, except: id), to: loop, from: currentLoop, wake: &wake)
-                }
+            if let event {
+                // Crowded by the count before the leave, as the join was judged.
+                st.sequence &+= 1
+                event.sequence = st.sequence
+                event.crowded = st.members.count >= quietAbove
+                post(event, room: room, state: st, except: id, currentLoop: currentLoop, wake: &wake)
             }
         }
         ring(wake)
         rooms.removeIfUnused(room)
     }
 
-    /// Renames a member in its room's roster and announces it there.
-    public func renamed(_ id: ConnectionID, in room: Room, from old: String, to new: String, currentLoop: Int) {
+    /// Renames a member in its room's roster and tells every member, the renamed one included
+    /// (`event` is a `.nick` event whose text is the new name).
+    public func renamed(_ id: ConnectionID, in room: Room, event: RoomEvent, currentLoop: Int) {
+        let quietAbove = limits.presenceNoticeMaxMembers
         var wake = LoopSet()
         room.state.withLock { st in
             guard st.members[id] != nil else { return }
-            st.members[id] = new
-            let frame = ChatFrames.notice("\(old) is now known as \(new)")
-            for loop in 0..<loopCount where st.membersPerLoop[loop] > 0 {
-                enqueue(.deliver(roomID: room.id, frame: frame, except: .none), to: loop, from: currentLoop, wake: &wake)
-            }
+            st.members[id] = event.text
+            order(event, in: &st, quietAbove: quietAbove)
+            post(event, room: room, state: st, except: .none, currentLoop: currentLoop, wake: &wake)
         }
         ring(wake)
     }
 
-    public func send(_ frame: SharedBytes, to id: ConnectionID, currentLoop: Int) {
+    /// A private message for one connection, on whatever loop it lives.
+    public func send(_ event: RoomEvent, to id: ConnectionID, currentLoop: Int) {
         var wake = LoopSet()
-        enqueue(.direct(id, frame), to: id.loop, from: currentLoop, wake: &wake)
+        enqueue(.direct(id, event), to: id.loop, from: currentLoop, wake: &wake)
         ring(wake)
     }
 

@@ -1,14 +1,14 @@
 import EventLoop
 
-/// A room's last N messages, as the very frames that were sent live, so replay costs no
-/// encoding and each entry is shared with the write queues that still hold it. Bounded both
+/// A room's last N messages, as the very events that were delivered live: replay reuses the
+/// encodings they already carry, and each entry is shared with the loops still delivering it. Bounded both
 /// by count (`--history`) and by bytes, so N huge messages cannot pin N × 64 KiB per room.
 ///
 /// Every entry ever appended has a sequence number (0, 1, 2, … per room); the entries held are
 /// always the newest `count` of them. The daemon-wide budget (`HistoryLedger`) names entries by
 /// sequence, so it can tell an entry this history already evicted from one it still holds.
 public struct History: Sendable {
-    private var ring: [SharedBytes?]
+    private var ring: [RoomEvent?]
     private var next = 0
     public private(set) var count = 0
     public private(set) var bytes = 0
@@ -33,15 +33,15 @@ public struct History: Sendable {
     /// in bytes held (for the daemon-wide history budget). The entry's sequence number is
     /// `appended - 1` afterwards.
     @discardableResult
-    public mutating func append(_ frame: SharedBytes) -> Int {
+    public mutating func append(_ event: RoomEvent) -> Int {
         guard !ring.isEmpty else { return 0 }
         let before = bytes
         if count == ring.count { evictOldest() }
-        ring[next] = frame
+        ring[next] = event
         next = next + 1 == ring.count ? 0 : next + 1
         count += 1
         appended += 1
-        bytes += frame.count
+        bytes += event.historyBytes
         while bytes > maxBytes && count > 1 { evictOldest() }
         return bytes - before
     }
@@ -61,13 +61,13 @@ public struct History: Sendable {
 
     private mutating func evictOldest() {
         let oldest = (next - count + ring.count) % ring.count
-        bytes -= ring[oldest]?.count ?? 0
+        bytes -= ring[oldest]?.historyBytes ?? 0
         ring[oldest] = nil
         count -= 1
     }
 
     /// Oldest first.
-    public var frames: [SharedBytes] {
+    public var events: [RoomEvent] {
         guard count > 0 else { return [] }
         let start = (next - count + ring.count) % ring.count
         return (0..<count).map { ring[(start + $0) % ring.count]! }
@@ -77,7 +77,7 @@ public struct History: Sendable {
     /// carry over, so the budget's ledger still names the kept entries correctly.
     public mutating func resize(to capacity: Int) {
         guard capacity != ring.count else { return }
-        let kept = frames.suffix(max(0, capacity))
+        let kept = events.suffix(max(0, capacity))
         let appended = self.appended
         self = History(capacity: capacity, maxBytes: maxBytes)
         for f in kept { append(f) }

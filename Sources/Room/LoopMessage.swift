@@ -3,17 +3,45 @@ import EventLoop
 /// What one loop hands another (or itself) through its mailbox. Room traffic is posted while
 /// the room's lock is held, which is what makes every loop see a room's events in one order.
 public enum LoopMessage: Sendable {
-    /// Queue `frame` to every local member of room `roomID` except `except`.
-    case deliver(roomID: Int, frame: SharedBytes, except: ConnectionID)
-    /// `id` became a member of `room` (join number `sequence`): start delivering to it, after
-    /// queueing `replay` (history bracketed by notices). Delivered through the mailbox rather
-    /// than applied at once so messages posted before the join are not also replayed.
-    case joined(ConnectionID, room: Room, sequence: UInt32, replay: [SharedBytes])
-    /// Queue `frame` to one connection (private messages, replies routed across loops).
-    case direct(ConnectionID, SharedBytes)
+    /// Deliver `event` to every local member of room `roomID` except `except`.
+    case deliver(roomID: Int, event: RoomEvent, except: ConnectionID)
+    /// A connection became a member of a room: start delivering to it, after its protocol has
+    /// shown the join (history, topic, names). Delivered through the mailbox rather than applied
+    /// at once so events sequenced before the join are not also delivered live.
+    indirect case joined(JoinedRoom)
+    /// `event` (a private message) for one connection.
+    case direct(ConnectionID, RoomEvent)
     /// New limits after a reload.
     /// (indirect: keeps every mailbox slot as small as a `.deliver`.)
     indirect case reconfigure(ChatLimits)
     /// Stop accepting, say goodbye, flush until `deadline`, close everything, stop the loop.
     case shutdown(deadline: UInt64)
+}
+
+/// Everything the joiner's protocol needs to show a join, captured under the room's lock at the
+/// join's place in the room's order.
+public struct JoinedRoom: Sendable {
+    public let id: ConnectionID
+    public let room: Room
+    /// The joiner's join counter; a `.joined` for an older join is ignored.
+    public let sequence: UInt32
+    /// The room's history, oldest first.
+    public let history: [RoomEvent]
+    /// Members' nicknames (the joiner included), when the joiner asked for them (IRC NAMES).
+    public let roster: [String]?
+    public let topic: RoomTopic?
+}
+
+/// A room's topic (IRC `TOPIC`; framed clients see changes as notices).
+public struct RoomTopic: Sendable, Equatable {
+    public let text: String
+    public let setBy: String
+    /// Seconds since the Unix epoch.
+    public let time: Int64
+
+    public init(text: String, setBy: String, time: Int64) {
+        self.text = text
+        self.setBy = setBy
+        self.time = time
+    }
 }

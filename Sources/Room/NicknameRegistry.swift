@@ -1,49 +1,75 @@
-import ChatProtocol
 import EventLoop
 
-/// Usernames are unique daemon-wide and case-insensitively (DESIGN.md §4), across all loops:
-/// one mutex-guarded map is the single point of truth, so two clients racing for a name on
-/// different loops get exactly one winner.
+/// Nicknames are unique daemon-wide, case-insensitively (`NameKey`), across all loops and all
+/// protocols: one mutex-guarded map is the single point of truth, so two clients racing for a
+/// name on different loops (or listeners) get exactly one winner. Each entry also carries what
+/// other users may look up about its owner (IRC WHOIS, WHO, USERHOST, ISON, AWAY).
 public final class NicknameRegistry: Sendable {
     public struct Entry: Sendable, Equatable {
         public let id: ConnectionID
         public let name: String
+        /// `user@host` as shown to others, and the real name (IRC `USER`; the nick for framed).
+        public var user: String
+        public var host: String
+        public var realName: String
+        /// Away message, nil while present.
+        public var away: String?
+        /// Wall-clock seconds of the login.
+        public var signOn: Int64
+
+        public var source: EventSource { EventSource(nick: name, user: user, host: host) }
     }
 
     private let names = Locked<[String: Entry]>([:])
 
     public init() {}
 
-    public func claim(_ name: String, for id: ConnectionID) -> Bool {
-        let key = Names.foldForUniqueness(name)
+    /// Claims `name` for `id`; false if someone has it.
+    public func claim(_ name: String, for id: ConnectionID, user: String? = nil, host: String = "framed", realName: String? = nil) -> Bool {
+        let key = NameKey.fold(name)
+        let entry = Entry(
+            id: id, name: name, user: user ?? name, host: host, realName: realName ?? name, away: nil,
+            signOn: WallClock.milliseconds() / 1000)
         return names.withLock { map in
             if map[key] != nil { return false }
-            map[key] = Entry(id: id, name: name)
+            map[key] = entry
             return true
         }
     }
 
     /// Atomically swaps `old` for `new`; false if `new` is taken by someone else.
     public func rename(_ old: String, to new: String, for id: ConnectionID) -> Bool {
-        let oldKey = Names.foldForUniqueness(old)
-        let newKey = Names.foldForUniqueness(new)
+        let oldKey = NameKey.fold(old)
+        let newKey = NameKey.fold(new)
         return names.withLock { map in
             if let e = map[newKey], e.id != id { return false }
-            if map[oldKey]?.id == id { map[oldKey] = nil }
-            map[newKey] = Entry(id: id, name: new)
+            var entry = map[oldKey]
+            if entry?.id == id { map[oldKey] = nil } else { entry = nil }
+            let base = entry ?? Entry(
+                id: id, name: new, user: new, host: "framed", realName: new, away: nil, signOn: WallClock.milliseconds() / 1000)
+            map[newKey] = Entry(
+                id: id, name: new, user: base.user, host: base.host, realName: base.realName, away: base.away, signOn: base.signOn)
             return true
         }
     }
 
+    /// Sets or clears (nil) the away message of `name` if `id` owns it.
+    public func setAway(_ name: String, for id: ConnectionID, message: String?) {
+        let key = NameKey.fold(name)
+        names.withLock { map in
+            if map[key]?.id == id { map[key]?.away = message }
+        }
+    }
+
     public func release(_ name: String, for id: ConnectionID) {
-        let key = Names.foldForUniqueness(name)
+        let key = NameKey.fold(name)
         names.withLock { map in
             if map[key]?.id == id { map[key] = nil }
         }
     }
 
     public func lookup(_ name: String) -> Entry? {
-        let key = Names.foldForUniqueness(name)
+        let key = NameKey.fold(name)
         return names.withLock { $0[key] }
     }
 

@@ -14,6 +14,9 @@ public final class Room: Sendable {
         /// Members per loop: a message is posted only to loops that have someone to deliver to.
         var membersPerLoop: [Int]
         var history: History
+        /// The last event's place in the room's order.
+        var sequence: UInt64 = 0
+        var topic: RoomTopic?
         /// Set when the directory drops the room; a join that raced with removal retries.
         var removed = false
     }
@@ -38,4 +41,9 @@ public final class Room: Sendable {
     }
 
     public var historyCount: Int { state.withLock { $0.history.count } }
+
+    public var topic: RoomTopic? { state.withLock { $0.topic } }
+
+    /// Whether `id` is a member.
+    public func contains(_ id: ConnectionID) -> Bool { state.withLock { $0.members[id] != nil } }
 }

@@ -1,4 +1,3 @@
-import ChatProtocol
 import EventLoop
 import Synchronization
 
@@ -25,7 +24,7 @@ public final class RoomDirectory: Sendable {
     public enum LookupError: Error, Equatable { case tooManyRooms }
 
     public func room(named name: String, limits: ChatLimits) -> Result<Room, LookupError> {
-        let key = Names.foldForUniqueness(name)
+        let key = NameKey.fold(name)
         return state.withLock { s in
             if let r = s.rooms[key] { return .success(r) }
             if s.rooms.count >= limits.maxRooms {
@@ -51,7 +50,7 @@ public final class RoomDirectory: Sendable {
 
     /// Drops `room` if nobody is in it and it keeps no history.
     public func removeIfUnused(_ room: Room) {
-        let key = Names.foldForUniqueness(room.name)
+        let key = NameKey.fold(room.name)
         state.withLock { s in
             guard s.rooms[key] === room, key != RoomDirectory.lobby else { return }
             let unused = room.state.withLock { st in

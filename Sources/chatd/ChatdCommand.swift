@@ -26,9 +26,10 @@ struct ChatdCommand: ParsableCommand {
     @Option(
         name: .customLong("listen"),
         help: ArgumentHelp(
-            "Address to listen on: HOST:PORT, [IPv6]:PORT or :PORT (all addresses); repeatable. Hosts are "
-                + "numeric, localhost or *. (default: all addresses, IPv4 and IPv6, port \(ChatConfig.defaultPort))",
-            valueName: "host:port"))
+            "Address to listen on: [SCHEME://]HOST:PORT, [IPv6]:PORT or :PORT (all addresses); repeatable. "
+                + "SCHEME is framed (the default) or irc. Hosts are numeric, localhost or *. "
+                + "(default: all addresses, IPv4 and IPv6, port \(ChatConfig.defaultPort), framed)",
+            valueName: "[scheme://]host:port"))
     var listen: [String] = []
 
     @Option(
@@ -144,6 +145,37 @@ struct ChatdCommand: ParsableCommand {
             valueName: "text"))
     var motd: String?
 
+    @Option(
+        name: .customLong("server-name"),
+        help: ArgumentHelp("The server's name on IRC (numerics, PONG). (default: the host name)", valueName: "name"))
+    var serverName: String?
+
+    @Option(
+        name: .customLong("network-name"),
+        help: ArgumentHelp("The IRC network name (ISUPPORT NETWORK=). (default: \(defaults.networkName))",
+            valueName: "name"))
+    var networkName: String?
+
+    @Option(
+        name: .customLong("irc-ping-interval"),
+        help: ArgumentHelp(
+            "Seconds without input before an IRC client is sent a PING. (default: \(seconds(defaults.ircPingInterval)))",
+            valueName: "seconds"))
+    var ircPingInterval: Double?
+
+    @Option(
+        name: .customLong("irc-ping-timeout"),
+        help: ArgumentHelp(
+            "Seconds an IRC client has to answer a PING before it is dropped. (default: \(seconds(defaults.ircPingTimeout)))",
+            valueName: "seconds"))
+    var ircPingTimeout: Double?
+
+    @Option(
+        name: .customLong("irc-password"),
+        help: ArgumentHelp("Password IRC clients must give with PASS; \"\" = none (PASS ignored). (default: none)",
+            valueName: "text"))
+    var ircPassword: String?
+
     func run() throws {
         let loader: ConfigLoader
         let config: ChatConfig
@@ -198,6 +230,11 @@ struct ChatdCommand: ParsableCommand {
         o.historyBudgetBytes = historyBudgetBytes
         o.shutdownTimeout = shutdownTimeout
         o.motd = motd
+        o.serverName = serverName
+        o.networkName = networkName
+        o.ircPingInterval = ircPingInterval
+        o.ircPingTimeout = ircPingTimeout
+        o.ircPassword = ircPassword
         return o
     }
 

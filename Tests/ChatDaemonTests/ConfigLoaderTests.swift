@@ -98,12 +98,16 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
             "CHATD_MSG_BURST": "5", "CHATD_MAX_CONNS_PER_IP": "0", "CHATD_MAX_CONNS": "100", "CHATD_HISTORY": "0",
             "CHATD_HISTORY_BUDGET_BYTES": "1024",
             "CHATD_SHUTDOWN_TIMEOUT": "0", "CHATD_LOG_LEVEL": "Error", "CHATD_MOTD": "from env",
+            "CHATD_SERVER_NAME": "irc.example.org", "CHATD_NETWORK_NAME": "Example", "CHATD_IRC_PING_INTERVAL": "30",
+            "CHATD_IRC_PING_TIMEOUT": "15", "CHATD_IRC_PASSWORD": "sesame",
         ]
         #expect(env.count == ChatConfigKey.allCases.count)
         #expect(Set(env.keys) == Set(ChatConfigKey.allCases.map(\.environmentVariable)))
         let c = try ConfigLoader(configFile: nil, overrides: ConfigOverrides(), environment: env).loadBlocking()
         #expect(c.listen == [ListenAddress(host: "127.0.0.1", port: 7001), ListenAddress(host: "::1", port: 7002)])
         #expect(c.threads == 3)
+        #expect(c.serverName == "irc.example.org" && c.networkName == "Example")
+        #expect(c.ircPingInterval == 30 && c.ircPingTimeout == 15 && c.ircPassword == "sesame")
         #expect(c.maxMessageBytes == 2000)
         #expect(c.handshakeTimeout == 4)
         #expect(c.idleTimeout == 61.5)

@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func keyNamesFlagsAndEnvironmentVariables() {
-        #expect(ChatConfigKey.allCases.count == 17)
+        #expect(ChatConfigKey.allCases.count == 22)
         #expect(ChatConfigKey.maxConnsPerIP.rawValue == "max-conns-per-ip")
         #expect(ChatConfigKey.maxConnsPerIP.flag == "--max-conns-per-ip")
         #expect(ChatConfigKey.maxConnsPerIP.environmentVariable == "CHATD_MAX_CONNS_PER_IP")
@@ -46,7 +46,8 @@ import Testing
             names == [
                 "listen", "threads", "max-message-bytes", "handshake-timeout", "idle-timeout", "queue-soft-bytes",
                 "queue-soft-seconds", "queue-hard-bytes", "msg-rate", "msg-burst", "max-conns-per-ip", "max-conns",
-                "history", "history-budget-bytes", "shutdown-timeout", "log-level", "motd",
+                "history", "history-budget-bytes", "shutdown-timeout", "log-level", "motd", "server-name", "network-name",
+                "irc-ping-interval", "irc-ping-timeout", "irc-password",
             ])
     }
 
@@ -59,6 +60,25 @@ import Testing
 }
 
 @Suite struct ListenAddressTests {
+    @Test func schemes() throws {
+        #expect(try ListenAddress.parse("framed://127.0.0.1:7575") == ListenAddress(.framed, host: "127.0.0.1", port: 7575))
+        #expect(try ListenAddress.parse("FRAMED://[::1]:1") == ListenAddress(host: "::1", port: 1))
+        #expect(try ListenAddress.parse("framed://127.0.0.1:1").description == "127.0.0.1:1")
+        for (text, expected) in [
+            ("gopher://127.0.0.1:70", "listen address 'gopher://127.0.0.1:70': unknown scheme 'gopher://' (supported: "),
+            ("https://127.0.0.1:443", "listen address 'https://127.0.0.1:443': scheme 'https://' is not supported by this build"),
+            ("framed://", "listen address 'framed://': empty"),
+        ] {
+            #expect(throws: ConfigError.self) { try ListenAddress.parse(text) }
+            do { _ = try ListenAddress.parse(text) } catch { #expect(error.description.hasPrefix(expected), "\(error)") }
+        }
+        // The socket-activation names: the scheme, or the packaged unit's historical "chatd".
+        #expect(ListenScheme.forDescriptorName("chatd") == .framed)
+        #expect(ListenScheme.forDescriptorName("framed") == .framed)
+        #expect(ListenScheme.forDescriptorName("unknown") == .framed)
+        #expect(ListenScheme.forDescriptorName("smtp") == nil)
+    }
+
     @Test(arguments: [
         ("127.0.0.1:7575", "127.0.0.1", 7575),
         ("0.0.0.0:1", "0.0.0.0", 1),

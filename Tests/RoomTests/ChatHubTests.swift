@@ -13,8 +13,8 @@ struct ChatHubTests {
         f.join(bob, "bob", "rust")
         _ = f.takeAll()
         let before = f.rings
-        let frame = ChatFrames.message(sender: "alice", text: "hi")
-        f.hub.publish(frame, in: rust, from: alice, currentLoop: 0)
+        let frame = msg("alice", "hi")
+        f.hub.publish(frame, in: rust, except: alice, currentLoop: 0)
         let boxes = f.takeAll()
         #expect(boxes.map { $0.map(describe) } == [
             ["deliver r1 [alice: hi] except 0/1#1"],
@@ -24,16 +24,16 @@ struct ChatHubTests {
         // The publisher's own loop is posted quietly; only loop 2 was rung; loop 1 untouched.
         #expect(zip(f.rings, before).map { $0 - $1 } == [0, 0, 1])
         for box in boxes {
-            for case .deliver(_, let delivered, _) in box { #expect(delivered.isSameStorage(as: frame)) }
+            for case .deliver(_, let delivered, _) in box { #expect(delivered === frame) }
         }
         #expect(rust.historyCount == 1)
     }
 
-    @Test func joinedCarriesHistoryReplayBracketedByNotices() {
+    @Test func joinedCarriesTheHistory() {
         let f = FakeLoops()
         let rust = f.join(alice, "alice", "rust")
-        let sent = (1...3).map { ChatFrames.message(sender: "alice", text: "m\($0)") }
-        for m in sent { f.hub.publish(m, in: rust, from: alice, currentLoop: 0) }
+        let sent = (1...3).map { msg("alice", "m\($0)") }
+        for m in sent { f.hub.publish(m, in: rust, except: alice, currentLoop: 0) }
         _ = f.takeAll()
 
         #expect(f.join(carol, "carol", "RUST", sequence: 7) === rust)
@@ -41,17 +41,20 @@ struct ChatHubTests {
         #expect(boxes.map { $0.map(describe) } == [
             ["deliver r1 [*: carol joined #rust] except 1/3#1"],
             [
-                "joined 1/3#1 #rust seq 7 replay [\"*: history: 3 messages in #rust\", \"alice: m1\", \"alice: m2\", \"alice: m3\", \"*: end of history\"]",
+                "joined 1/3#1 #rust seq 7 history [\"alice: m1\", \"alice: m2\", \"alice: m3\"]",
                 "deliver r1 [*: carol joined #rust] except 1/3#1",
             ],
             [],
         ])
-        guard case .joined(_, _, _, let replay) = boxes[1].first else {
+        guard case .joined(let j) = boxes[1].first else {
             Issue.record("no .joined")
             return
         }
-        // The replay shares the very frames that were sent live.
-        for (r, s) in zip(replay.dropFirst().dropLast(), sent) { #expect(r.isSameStorage(as: s)) }
+        // The history holds the very events that were sent live.
+        #expect(j.history.count == sent.count)
+        for (r, s) in zip(j.history, sent) { #expect(r === s) }
+        // Sequence numbers follow the room's order.
+        #expect(sent.map(\.sequence) == [2, 3, 4])  // 1 was alice's join
         #expect(rust.memberNames == ["alice", "carol"])
         #expect(rust.memberCount == 2)
     }
@@ -60,7 +63,7 @@ struct ChatHubTests {
         let f = FakeLoops()
         f.join(alice, "alice", "lobby", sequence: 1)
         #expect(f.take(0).map(describe) == [
-            "joined 0/1#1 #lobby seq 1 replay []",
+            "joined 0/1#1 #lobby seq 1 history []",
             "deliver r1 [*: alice joined #lobby] except 0/1#1",
         ])
     }
@@ -70,33 +73,21 @@ struct ChatHubTests {
         limits.history = 2
         let f = FakeLoops(limits: limits)
         let room = f.join(alice, "alice", "r")
-        for i in 1...5 { f.hub.publish(ChatFrames.message(sender: "alice", text: "\(i)"), in: room, from: alice, currentLoop: 0) }
+        for i in 1...5 { f.hub.publish(msg("alice", "\(i)"), in: room, except: alice, currentLoop: 0) }
         f.join(carol, "carol", "r", sequence: 2)
         let first = f.take(1).first.map(describe)
-        #expect(first == "joined 1/3#1 #r seq 2 replay [\"*: history: 2 messages in #r\", \"alice: 4\", \"alice: 5\", \"*: end of history\"]")
-    }
-
-    @Test func joinWithoutAnnounceSendsOnlyJoined() {
-        let f = FakeLoops()
-        let room = f.join(alice, "alice", "quiet")
-        _ = f.takeAll()
-        guard case .success(let r) = f.hub.join(bob, name: "bob", roomName: "quiet", sequence: 1, currentLoop: 2, announce: false) else {
-            Issue.record("join failed")
-            return
-        }
-        #expect(r === room)
-        #expect(f.takeAll().map { $0.map(describe) } == [[], [], ["joined 2/2#1 #quiet seq 1 replay []"]])
+        #expect(first == "joined 1/3#1 #r seq 2 history [\"alice: 4\", \"alice: 5\"]")
     }
 
     @Test func messagesAfterAJoinFollowTheJoinedMessage() {
         let f = FakeLoops()
         let room = f.join(alice, "alice", "r")
-        f.hub.publish(ChatFrames.message(sender: "alice", text: "before"), in: room, from: alice, currentLoop: 0)
+        f.hub.publish(msg("alice", "before"), in: room, except: alice, currentLoop: 0)
         _ = f.takeAll()
         f.join(carol, "carol", "r", sequence: 1)
-        f.hub.publish(ChatFrames.message(sender: "alice", text: "after"), in: room, from: alice, currentLoop: 0)
+        f.hub.publish(msg("alice", "after"), in: room, except: alice, currentLoop: 0)
         #expect(f.take(1).map(describe) == [
-            "joined 1/3#1 #r seq 1 replay [\"*: history: 1 messages in #r\", \"alice: before\", \"*: end of history\"]",
+            "joined 1/3#1 #r seq 1 history [\"alice: before\"]",
             "deliver r1 [*: carol joined #r] except 1/3#1",
             "deliver r1 [alice: after] except 0/1#1",
         ])
@@ -108,16 +99,16 @@ struct ChatHubTests {
         f.join(bob, "bob", "rust")
         _ = f.takeAll()
         let before = f.rings
-        f.hub.leave(bob, room: rust, notice: "bob left #rust", currentLoop: 2)
+        f.hub.leave(bob, room: rust, event: event(.part, "bob", "rust"), currentLoop: 2)
         #expect(f.takeAll().map { $0.map(describe) } == [["deliver r1 [*: bob left #rust] except 2/2#1"], [], []])
         #expect(zip(f.rings, before).map { $0 - $1 } == [1, 0, 0])
         #expect(rust.memberNames == ["alice"])
 
         // Leaving again, or leaving silently, posts nothing.
-        f.hub.leave(bob, room: rust, notice: "bob left #rust", currentLoop: 2)
+        f.hub.leave(bob, room: rust, event: event(.part, "bob", "rust"), currentLoop: 2)
         #expect(f.takeAll().allSatisfy { $0.isEmpty })
         // Publishing now reaches loop 0 only.
-        f.hub.publish(ChatFrames.message(sender: "alice", text: "x"), in: rust, from: alice, currentLoop: 0)
+        f.hub.publish(msg("alice", "x"), in: rust, except: alice, currentLoop: 0)
         #expect(f.takeAll().map(\.count) == [1, 0, 0])
     }
 
@@ -125,7 +116,7 @@ struct ChatHubTests {
         let f = FakeLoops()
         let room = f.join(alice, "alice", "tmp")
         #expect(f.hub.rooms.count == 1)
-        f.hub.leave(alice, room: room, notice: nil, currentLoop: 0)
+        f.hub.leave(alice, room: room, event: nil, currentLoop: 0)
         #expect(f.hub.rooms.count == 0)
         #expect(room.memberCount == 0)
         // A joiner holding the removed room object gets a fresh room by name.
@@ -136,8 +127,8 @@ struct ChatHubTests {
     @Test func lastLeaveKeepsARoomWithHistory() {
         let f = FakeLoops()
         let room = f.join(alice, "alice", "kept")
-        f.hub.publish(ChatFrames.message(sender: "alice", text: "x"), in: room, from: alice, currentLoop: 0)
-        f.hub.leave(alice, room: room, notice: "alice left #kept", currentLoop: 0)
+        f.hub.publish(msg("alice", "x"), in: room, except: alice, currentLoop: 0)
+        f.hub.leave(alice, room: room, event: event(.part, "alice", "kept"), currentLoop: 0)
         #expect(f.hub.rooms.count == 1)
         #expect(f.join(bob, "bob", "kept") === room)
     }
@@ -147,12 +138,12 @@ struct ChatHubTests {
         let u1 = user(1, 10), u2 = user(1, 11)
         let room = f.join(u1, "u1", "r")
         f.join(u2, "u2", "r")
-        f.hub.leave(u1, room: room, notice: nil, currentLoop: 1)
+        f.hub.leave(u1, room: room, event: nil, currentLoop: 1)
         _ = f.takeAll()
-        f.hub.publish(ChatFrames.message(sender: "u2", text: "still here"), in: room, from: u2, currentLoop: 1)
+        f.hub.publish(msg("u2", "still here"), in: room, except: u2, currentLoop: 1)
         #expect(f.takeAll().map(\.count) == [0, 1, 0])
-        f.hub.leave(u2, room: room, notice: nil, currentLoop: 1)
-        f.hub.publish(ChatFrames.message(sender: "ghost", text: "nobody"), in: room, from: u2, currentLoop: 1)
+        f.hub.leave(u2, room: room, event: nil, currentLoop: 1)
+        f.hub.publish(msg("ghost", "nobody"), in: room, except: u2, currentLoop: 1)
         #expect(f.takeAll().map(\.count) == [0, 0, 0])
     }
 
@@ -161,29 +152,29 @@ struct ChatHubTests {
         let room = f.join(alice, "alice", "r")
         f.join(bob, "bob", "r")
         _ = f.takeAll()
-        f.hub.renamed(alice, in: room, from: "alice", to: "alicia", currentLoop: 0)
+        f.hub.renamed(alice, in: room, event: event(.nick, "alice", "r", "alicia"), currentLoop: 0)
         #expect(f.takeAll().map { $0.map(describe) } == [
             ["deliver r1 [*: alice is now known as alicia] except 0/0#0"],
             [],
             ["deliver r1 [*: alice is now known as alicia] except 0/0#0"],
         ])
         #expect(room.memberNames == ["alicia", "bob"])
-        f.hub.renamed(carol, in: room, from: "carol", to: "c", currentLoop: 1)   // not a member
+        f.hub.renamed(carol, in: room, event: event(.nick, "carol", "r", "c"), currentLoop: 1)   // not a member
         #expect(f.takeAll().allSatisfy { $0.isEmpty })
     }
 
     @Test func directSendRingsOnlyAcrossLoops() {
         let f = FakeLoops()
-        f.hub.send(ChatFrames.notice("psst"), to: bob, currentLoop: 0)
-        f.hub.send(ChatFrames.notice("self"), to: alice, currentLoop: 0)
+        f.hub.send(msg("x", "psst", room: nil), to: bob, currentLoop: 0)
+        f.hub.send(msg("x", "self", room: nil), to: alice, currentLoop: 0)
         #expect(f.rings == [0, 0, 1])
-        #expect(f.takeAll().map { $0.map(describe) } == [["direct 0/1#1 [*: self]"], [], ["direct 2/2#1 [*: psst]"]])
+        #expect(f.takeAll().map { $0.map(describe) } == [["direct 0/1#1 [x: self]"], [], ["direct 2/2#1 [x: psst]"]])
     }
 
     @Test func reconfigureAndShutdownReachEveryLoop() {
         let f = FakeLoops()
         let room = f.join(alice, "alice", "r")
-        for i in 0..<10 { f.hub.publish(ChatFrames.message(sender: "alice", text: "\(i)"), in: room, from: alice, currentLoop: 0) }
+        for i in 0..<10 { f.hub.publish(msg("alice", "\(i)"), in: room, except: alice, currentLoop: 0) }
         _ = f.takeAll()
         let before = f.rings
         var limits = f.hub.limits
@@ -203,7 +194,7 @@ struct ChatHubTests {
         f.join(alice, "alice", "lobby")
         f.join(bob, "bob", "one")
         _ = f.takeAll()
-        let r = f.hub.join(carol, name: "carol", roomName: "two", sequence: 1, currentLoop: 1)
+        let r = f.hub.join(carol, source: source("carol"), roomName: "two", sequence: 1, currentLoop: 1)
         guard case .failure(let e) = r else {
             Issue.record("join succeeded past maxRooms")
             return
@@ -303,15 +294,15 @@ struct ChatHubTests {
                 let me = ConnectionID(loop: p % 3, slot: 100 + p, generation: 1)
                 barrier.arriveAndWait()
                 for i in 0..<perPublisher {
-                    hub.publish(ChatFrames.message(sender: "p\(p)", text: "\(i)"), in: room, from: me, currentLoop: p % 3)
+                    hub.publish(msg("p\(p)", "\(i)"), in: room, except: me, currentLoop: p % 3)
                 }
             }
         }
         for t in threads { t.join() }
 
         let boxes = f.takeAll().map { box in
-            box.compactMap { m -> SharedBytes? in
-                if case .deliver(let id, let frame, _) = m, id == room.id { return frame }
+            box.compactMap { m -> RoomEvent? in
+                if case .deliver(let id, let event, _) = m, id == room.id { return event }
                 return nil
             }
         }
@@ -319,12 +310,11 @@ struct ChatHubTests {
         let reference = boxes[0]
         for box in boxes.dropFirst() {
             #expect(box.count == reference.count)
-            #expect(zip(box, reference).allSatisfy { $0.isSameStorage(as: $1) })
+            #expect(zip(box, reference).allSatisfy { $0 === $1 })
         }
         var next = Array(repeating: 0, count: publishers)
         for frame in reference {
-            let parts = payloads(frame.array)
-            let p = Int(parts[0].dropFirst())!, i = Int(parts[1])!
+            let p = Int(frame.source.nick.dropFirst())!, i = Int(frame.text)!
             #expect(i == next[p], "publisher \(p) out of order")
             next[p] = i + 1
         }
@@ -332,11 +322,13 @@ struct ChatHubTests {
         #expect(room.historyCount == 50)
         // A late joiner's replay is exactly the last 50 of that order.
         f.join(user(1, 99), "late", "busy")
-        guard case .joined(_, _, _, let replay) = f.take(1).first else {
+        guard case .joined(let j) = f.take(1).first else {
             Issue.record("no .joined")
             return
         }
-        #expect(replay.count == 52)
-        #expect(zip(replay.dropFirst().dropLast(), reference.suffix(50)).allSatisfy { $0.isSameStorage(as: $1) })
+        #expect(j.history.count == 50)
+        #expect(zip(j.history, reference.suffix(50)).allSatisfy { $0 === $1 })
+        // The room's sequence numbers give the one order every loop saw.
+        #expect(reference.map(\.sequence) == Array(UInt64(4)...UInt64(3003)))
     }
 }

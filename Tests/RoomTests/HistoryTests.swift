@@ -4,14 +4,14 @@ import Testing
 
 @Suite("History")
 struct HistoryTests {
-    func frame(_ i: Int) -> SharedBytes { SharedBytes.make(Array("m\(i)".utf8)) }
-    func names(_ h: History) -> [String] { h.frames.map { String(decoding: $0.array, as: UTF8.self) } }
+    func frame(_ i: Int) -> RoomEvent { msg("a", "m\(i)") }
+    func names(_ h: History) -> [String] { h.events.map(\.text) }
 
     @Test func keepsInsertionOrderBelowCapacity() {
         var h = History(capacity: 5)
         #expect(h.capacity == 5)
         #expect(h.count == 0)
-        #expect(h.frames.isEmpty)
+        #expect(h.events.isEmpty)
         for i in 1...3 { h.append(frame(i)) }
         #expect(h.count == 3)
         #expect(names(h) == ["m1", "m2", "m3"])
@@ -24,18 +24,18 @@ struct HistoryTests {
         #expect(names(h) == ["m6", "m7", "m8"])
     }
 
-    @Test func framesAreTheSameStorageThatWasAppended() {
+    @Test func eventsAreTheObjectsThatWereAppended() {
         var h = History(capacity: 2)
         let f = frame(1)
         h.append(f)
-        #expect(h.frames[0].isSameStorage(as: f))
+        #expect(h.events[0] === f)
     }
 
     @Test func zeroCapacityKeepsNothing() {
         var h = History(capacity: 0)
         h.append(frame(1))
         #expect(h.count == 0)
-        #expect(h.frames.isEmpty)
+        #expect(h.events.isEmpty)
         #expect(History(capacity: -4).capacity == 0)
     }
 
@@ -65,7 +65,7 @@ struct HistoryTests {
         h.resize(to: 0)
         #expect(h.count == 0)
         h.resize(to: 2)
-        #expect(h.frames.isEmpty)
+        #expect(h.events.isEmpty)
         h.append(frame(4))
         #expect(names(h) == ["m4"])
     }

@@ -47,7 +47,7 @@ struct RoomDirectoryTests {
         let hub = fake.hub
         let l = hub.limits
         let talked = try #require(room(hub.rooms, "talked", l))
-        hub.publish(ChatFrames.message(sender: "a", text: "x"), in: talked, from: user(0, 1), currentLoop: 0)
+        hub.publish(msg("a", "x"), in: talked, except: user(0, 1), currentLoop: 0)
         hub.rooms.removeIfUnused(talked)
         #expect(room(hub.rooms, "talked", l) === talked)
         #expect(talked.historyCount == 1)
@@ -68,7 +68,7 @@ struct RoomDirectoryTests {
         let first = try #require(room(hub.rooms, "x", l))
         hub.rooms.removeIfUnused(first)
         let second = try #require(room(hub.rooms, "x", l))
-        hub.publish(ChatFrames.message(sender: "a", text: "keep"), in: second, from: user(0, 1), currentLoop: 0)
+        hub.publish(msg("a", "keep"), in: second, except: user(0, 1), currentLoop: 0)
         hub.rooms.removeIfUnused(first)                       // the old object must not drop the new room
         #expect(room(hub.rooms, "x", l) === second)
     }
@@ -80,7 +80,7 @@ struct RoomDirectoryTests {
         _ = try #require(room(hub.rooms, "lobby", l))
         let occupied = fake.join(user(0, 1), "alice", "occupied")
         let quiet = try #require(room(hub.rooms, "quiet", l))
-        hub.publish(ChatFrames.message(sender: "a", text: "old"), in: quiet, from: user(0, 9), currentLoop: 0)
+        hub.publish(msg("a", "old"), in: quiet, except: user(0, 9), currentLoop: 0)
         #expect(hub.rooms.count == 3)
 
         let fresh = try #require(room(hub.rooms, "fresh", l))
@@ -123,8 +123,8 @@ struct RoomDirectoryTests {
         let a = fake.join(user(0, 1), "alice", "a")
         let b = fake.join(user(0, 2), "bob", "b")
         for i in 0..<10 {
-            hub.publish(ChatFrames.message(sender: "alice", text: "\(i)"), in: a, from: user(0, 1), currentLoop: 0)
-            hub.publish(ChatFrames.message(sender: "bob", text: "\(i)"), in: b, from: user(0, 2), currentLoop: 0)
+            hub.publish(msg("alice", "\(i)"), in: a, except: user(0, 1), currentLoop: 0)
+            hub.publish(msg("bob", "\(i)"), in: b, except: user(0, 2), currentLoop: 0)
         }
         hub.rooms.resizeHistories(to: 3)
         #expect(a.historyCount == 3)

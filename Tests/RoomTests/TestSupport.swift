@@ -1,4 +1,3 @@
-import ChatProtocol
 import EventLoop
 import Glibc
 import Room
@@ -59,7 +58,7 @@ final class FakeLoops {
     /// Joins and empties every mailbox, so a test starts from quiet queues.
     @discardableResult
     func join(_ id: ConnectionID, _ name: String, _ room: String, sequence: UInt32 = 1) -> Room {
-        guard case .success(let r) = hub.join(id, name: name, roomName: room, sequence: sequence, currentLoop: id.loop) else {
+        guard case .success(let r) = hub.join(id, source: source(name), roomName: room, sequence: sequence, currentLoop: id.loop) else {
             fatalError("join failed")
         }
         return r
@@ -68,21 +67,31 @@ final class FakeLoops {
 
 func user(_ loop: Int, _ slot: Int) -> ConnectionID { ConnectionID(loop: loop, slot: slot, generation: 1) }
 
-/// Decodes a sequence of frames (10-byte header + payload) into payload strings.
-func payloads(_ bytes: [UInt8]) -> [String] {
-    var out: [String] = []
-    var i = 0
-    while i + 10 <= bytes.count {
-        let header = String(decoding: bytes[i..<(i + 10)], as: UTF8.self).trimmingCharacters(in: " ")
-        guard let n = Int(header), i + 10 + n <= bytes.count else { return out + ["<bad frame>"] }
-        out.append(String(decoding: bytes[(i + 10)..<(i + 10 + n)], as: UTF8.self))
-        i += 10 + n
-    }
-    return i == bytes.count ? out : out + ["<trailing bytes>"]
+func source(_ name: String) -> EventSource { EventSource(nick: name, user: name, host: "test") }
+
+/// A chat message event from `sender`.
+func msg(_ sender: String, _ text: String, room: String? = "r") -> RoomEvent {
+    RoomEvent(kind: .message, room: room, source: source(sender), text: text, time: 0)
 }
 
-/// "sender: text" for a two-frame chat message.
-func text(_ frame: SharedBytes) -> String { payloads(frame.array).joined(separator: ": ") }
+func event(_ kind: RoomEventKind, _ sender: String, _ room: String, _ text: String = "") -> RoomEvent {
+    RoomEvent(kind: kind, room: room, source: source(sender), text: text, time: 0)
+}
+
+/// "sender: text" for a message; the framed notice wording for presence.
+func text(_ e: RoomEvent) -> String {
+    let nick = e.source.nick
+    switch e.kind {
+    case .message, .notice: return "\(nick): \(e.text)"
+    case .action: return "\(nick): /me \(e.text)"
+    case .join: return "*: \(nick) joined #\(e.room ?? "")"
+    case .part: return "*: \(nick) left #\(e.room ?? "")"
+    case .quit: return "*: \(nick) disconnected"
+    case .nick: return "*: \(nick) is now known as \(e.text)"
+    case .topic: return "*: \(nick) set the topic: \(e.text)"
+    case .away: return "*: \(nick) away \(e.text)"
+    }
+}
 
 extension String {
     func trimmingCharacters(in set: Character) -> String {
@@ -96,12 +105,12 @@ extension String {
 /// A compact description of a mailbox message for exact comparisons.
 func describe(_ m: LoopMessage) -> String {
     switch m {
-    case .deliver(let roomID, let frame, let except):
-        return "deliver r\(roomID) [\(text(frame))] except \(except)"
-    case .joined(let id, let room, let sequence, let replay):
-        return "joined \(id) #\(room.name) seq \(sequence) replay \(replay.map(text))"
-    case .direct(let id, let frame):
-        return "direct \(id) [\(text(frame))]"
+    case .deliver(let roomID, let event, let except):
+        return "deliver r\(roomID) [\(text(event))] except \(except)"
+    case .joined(let j):
+        return "joined \(j.id) #\(j.room.name) seq \(j.sequence) history \(j.history.map(text))"
+    case .direct(let id, let event):
+        return "direct \(id) [\(text(event))]"
     case .reconfigure(let limits):
         return "reconfigure history \(limits.history)"
     case .shutdown(let deadline):

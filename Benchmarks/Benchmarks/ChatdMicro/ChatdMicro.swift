@@ -1,4 +1,5 @@
 import Benchmark
+import ChatDaemon
 import ChatProtocol
 import EventLoop
 import Glibc
@@ -67,7 +68,7 @@ let benchmarks: @Sendable () -> Void = {
         defer { close(devNull) }
         let pool = IOVecPool()
         var queues = [WriteQueue](repeating: WriteQueue(), count: 100)
-        let frame = ChatFrames.message(sender: "alice", text: String(repeating: "x", count: 64))
+        let frame = FramedEncoding.message(sender: "alice", text: String(repeating: "x", count: 64))
         // Warm the queues' storage once, outside the measurement.
         for i in queues.indices { queues[i].enqueue(frame); _ = queues[i].flush(to: devNull, using: pool) }
         benchmark.startMeasurement()
@@ -81,9 +82,38 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // The delivery loop of one room event to 100 framed members, as LoopWorker.deliver runs it:
+    // the event's framed slot is read (encoded by the first delivery, before the measurement),
+    // then each recipient gets a retain, an append and a flush. One operation = one delivery;
+    // mallocs per operation must be 0.
+    Benchmark("Framed: shared event encoding to 100 recipients", configuration: config()) { benchmark in
+        let devNull = open("/dev/null", O_WRONLY)
+        defer { close(devNull) }
+        let pool = IOVecPool()
+        var queues = [WriteQueue](repeating: WriteQueue(), count: 100)
+        let event = RoomEvent(
+            kind: .message, room: "lobby", source: EventSource(nick: "alice", user: "alice", host: "framed"),
+            text: String(repeating: "x", count: 64), time: 0)
+        let first = FramedEncoding.bytes(for: event)!
+        for i in queues.indices { queues[i].enqueue(first); _ = queues[i].flush(to: devNull, using: pool) }
+        benchmark.startMeasurement()
+        var delivered = 0
+        while delivered < benchmark.scaledIterations.count {
+            guard let bytes = FramedEncoding.bytes(for: event) else { fatalError("no framed bytes") }
+            for i in queues.indices {
+                queues[i].enqueue(bytes)
+                _ = queues[i].flush(to: devNull, using: pool)
+            }
+            delivered += queues.count
+        }
+    }
+
     Benchmark("History.append (50 entries)", configuration: config()) { benchmark in
         var history = History(capacity: 50)
-        let frames = (0..<64).map { ChatFrames.message(sender: "bob", text: "message \($0)") }
+        let frames = (0..<64).map {
+            RoomEvent(kind: .message, room: "r", source: EventSource(nick: "bob", user: "bob", host: "framed"),
+                      text: "message \($0)", time: 0)
+        }
         for f in frames { history.append(f) }
         benchmark.startMeasurement()
         for i in benchmark.scaledIterations {
@@ -94,13 +124,13 @@ let benchmarks: @Sendable () -> Void = {
 
     // For comparison: encoding a message allocates once per message (the shared frame), never
     // per recipient.
-    Benchmark("ChatFrames.message encode once per message", configuration: config()) { benchmark in
+    Benchmark("FramedEncoding.message encode once per message", configuration: config()) { benchmark in
         let text = [UInt8](repeating: UInt8(ascii: "x"), count: 64)
         let name = Array("alice".utf8)
         benchmark.startMeasurement()
         name.withUnsafeBytes { n in
             text.withUnsafeBytes { t in
-                for _ in benchmark.scaledIterations { blackHole(ChatFrames.message(sender: n, text: t)) }
+                for _ in benchmark.scaledIterations { blackHole(FramedEncoding.message(sender: n, text: t)) }
             }
         }
     }

@@ -3,14 +3,14 @@ import ChatProtocol
 /// What one complete frame from a client means, decided without I/O so the rules are tested
 /// directly. The hot path — a plain message from a logged-in client — is recognised from the
 /// first byte and the UTF-8 check, with no String built.
-public enum SessionInput: Equatable, Sendable {
+enum SessionInput: Equatable, Sendable {
     case username(String)
     case badUsername(String)
     case message
     case command(ChatInput)
     case badMessage(String)
 
-    public static func classify(_ payload: UnsafeRawBufferPointer, loggedIn: Bool) -> SessionInput {
+    static func classify(_ payload: UnsafeRawBufferPointer, loggedIn: Bool) -> SessionInput {
         guard loggedIn else {
             switch Names.validateUsername(payload) {
             case .success(let name): return .username(name)

@@ -1,5 +1,5 @@
 import ChatProtocol
-import Room
+@testable import ChatDaemon
 import Testing
 
 @Suite("SessionInput")

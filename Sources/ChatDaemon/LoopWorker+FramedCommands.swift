@@ -1,0 +1,104 @@
+import ChatProtocol
+import EventLoop
+import Logging
+import Room
+
+/// Slash commands (DESIGN.md §2). Replies are `*` notices to the sender; everything that
+/// touches other connections goes through the hub so it is ordered with the room's traffic.
+extension LoopWorker {
+    /// Lines of `/who` and `/rooms` replies are capped so a reply stays a bounded size.
+    static let maxListed = 100
+
+    func execute(_ input: ChatInput, for conn: Connection) {
+        switch input {
+        case .message(let text):
+            // "//text" → "/text": relayed like any message.
+            say(.message, text, from: conn)
+        case .join(let roomName):
+            if let current = conn.room, NameKey.fold(current.name) == NameKey.fold(roomName) {
+                reply(conn, FramedEncoding.notice("you are already in #\(current.name)"))
+                return
+            }
+            join(conn, room: roomName)
+        case .leave:
+            if let current = conn.room, NameKey.fold(current.name) == RoomDirectory.lobby {
+                reply(conn, FramedEncoding.notice("you are in #\(RoomDirectory.lobby); /quit to leave the server"))
+                return
+            }
+            join(conn, room: RoomDirectory.lobby)
+        case .rooms:
+            let all = hub.rooms.list()
+            var text = "rooms: " + all.prefix(Self.maxListed).map { "#\($0.name) (\($0.members))" }.joined(separator: ", ")
+            if all.count > Self.maxListed { text += ", … and \(all.count - Self.maxListed) more" }
+            reply(conn, FramedEncoding.notice(text))
+        case .who:
+            guard let room = conn.room else { return }
+            let names = room.memberNames
+            var text = "in #\(room.name): " + names.prefix(Self.maxListed).joined(separator: ", ")
+            if names.count > Self.maxListed { text += ", … and \(names.count - Self.maxListed) more" }
+            reply(conn, FramedEncoding.notice(text))
+        case .nick(let newName):
+            switch Names.validateUsername(newName) {
+            case .failure(let e): reply(conn, FramedEncoding.error(e.description))
+            case .success(let name):
+                if !rename(conn, to: name) { reply(conn, FramedEncoding.error("username \(name) is taken")) }
+            }
+        case .privateMessage(let to, let text):
+            guard let target = hub.nicknames.lookup(to) else {
+                reply(conn, FramedEncoding.error("no such user: \(to)"))
+                return
+            }
+            sendPrivate(.message, text, from: conn, to: target.id)
+            reply(conn, FramedEncoding.notice("(private to \(target.name)) \(text)"))
+        case .me(let text):
+            say(.action, text, from: conn)
+        case .help:
+            for line in ChatCommand.helpText { reply(conn, FramedEncoding.notice(line)) }
+        case .quit:
+            closeGracefully(conn, notice: "bye", reason: "quit")
+        case .invalid(let text):
+            reply(conn, FramedEncoding.error(text))
+        }
+    }
+
+    /// A framed client's message or action in its room.
+    func say(_ kind: RoomEventKind, _ text: String, from conn: Connection) {
+        guard let room = conn.room else { return }
+        let event = RoomEvent(kind: kind, room: room.name, source: conn.source, text: text, time: RoomEvent.now())
+        hub.publish(event, in: room, except: conn.id, currentLoop: loop.index)
+    }
+
+    /// Joins `room`, leaving the current one afterwards (so a failed join leaves the client
+    /// where it was).
+    func join(_ conn: Connection, room roomName: String) {
+        conn.joinSequence &+= 1
+        let sequence = conn.joinSequence
+        switch hub.join(conn.id, source: conn.source, roomName: roomName, sequence: sequence, currentLoop: loop.index) {
+        case .failure(let e):
+            conn.joinSequence &-= 1
+            reply(conn, FramedEncoding.error(e.description))
+        case .success(let room):
+            if let old = conn.room {
+                removeLocalMember(conn, at: 0)
+                let part = RoomEvent(kind: .part, room: old.name, source: conn.source, text: "", time: RoomEvent.now())
+                hub.leave(conn.id, room: old, event: part, currentLoop: loop.index)
+            }
+            conn.rooms = [Membership(room: room, sequence: sequence)]
+            if NameKey.fold(room.name) != RoomDirectory.lobby || conn.joinSequence > 1 {
+                reply(conn, FramedEncoding.notice("you joined #\(room.name) (\(room.memberCount) members)"))
+            }
+            logger.debug("joined room", metadata: meta(conn))
+        }
+    }
+
+    /// The framed side of `.joined`: history bracketed by notices.
+    func showJoinFramed(_ conn: Connection, _ joined: JoinedRoom) {
+        let past = joined.history
+        guard !past.isEmpty else { return }
+        reply(conn, FramedEncoding.notice("history: \(past.count) messages in #\(joined.room.name)"))
+        for event in past {
+            if let bytes = FramedEncoding.bytes(for: event) { reply(conn, bytes) }
+        }
+        reply(conn, FramedEncoding.notice("end of history"))
+    }
+}

@@ -1,0 +1,88 @@
+import ChatProtocol
+import EventLoop
+import Logging
+import Room
+
+/// The framed protocol's input (DESIGN.md §2): frames decoded in place, the username frame, then
+/// messages and slash commands.
+extension LoopWorker {
+    /// Decodes and handles complete frames from `bytes`; returns how many bytes were used.
+    func decodeFrames(_ conn: Connection, _ bytes: UnsafeRawBufferPointer) -> Int {
+        var offset = 0
+        while offset < bytes.count {
+            if conn.closeReason != nil || conn.pausedForRate { break }
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+            // Before login the only valid frame is a username: a header announcing more than a
+            // username's bytes is refused at once instead of being buffered.
+            let handshake = conn.phase == .handshake
+            let maxPayload = handshake ? Names.maxUsernameBytes : limits.maxMessageBytes
+            switch FramedDecoder.decode(rest, maxPayload: maxPayload) {
+            case .frame(let payloadOffset, let payloadLength):
+                if conn.phase == .active && !conn.bucket.take(now: loop.now) {
+                    pauseForRate(conn)
+                    return offset
+                }
+                let payload = UnsafeRawBufferPointer(rebasing: rest[payloadOffset..<(payloadOffset &+ payloadLength)])
+                handleFrame(conn, payload)
+                offset &+= payloadOffset &+ payloadLength
+            case .needMore:
+                return offset
+            case .error(let e):
+                // Framing is lost: nothing after this point can be trusted to be a frame.
+                var text = e.description
+                if handshake, case .payloadTooLarge(let length, _) = e { text = NameError.tooLong(length).description }
+                logger.notice("protocol error", metadata: meta(conn, reason: text))
+                closeGracefully(conn, error: text, reason: "protocol error: \(text)")
+                return bytes.count
+            }
+        }
+        return offset
+    }
+
+    func pauseForRate(_ conn: Connection) {
+        conn.pausedForRate = true
+        schedule(conn, .resumeReading, at: conn.bucket.nextTokenTime(now: loop.now))
+    }
+
+    func handleFrame(_ conn: Connection, _ payload: UnsafeRawBufferPointer) {
+        conn.lastActivity = loop.now
+        switch SessionInput.classify(payload, loggedIn: conn.phase == .active) {
+        case .message:
+            guard let room = conn.room else { return }
+            messagesIn &+= 1
+            let event = RoomEvent(
+                kind: .message, room: room.name, source: conn.source, text: String(decoding: payload, as: UTF8.self),
+                time: RoomEvent.now())
+            // Framed rooms nearly always have framed members: encode from the received bytes now
+            // rather than from the String later.
+            _ = event.storeEncoding(
+                conn.nameBytes.withUnsafeBytes { FramedEncoding.message(sender: $0, text: payload) }, slot: ProtocolSlot.framed)
+            hub.publish(event, in: room, except: conn.id, currentLoop: loop.index)
+        case .command(let input):
+            messagesIn &+= 1
+            execute(input, for: conn)
+        case .badMessage(let text):
+            reply(conn, FramedEncoding.error(text))
+        case .username(let name):
+            logIn(conn, name: name)
+        case .badUsername(let text):
+            closeGracefully(conn, error: text, reason: "invalid username")
+        }
+    }
+
+    func logIn(_ conn: Connection, name: String) {
+        guard hub.nicknames.claim(name, for: conn.id) else {
+            closeGracefully(conn, error: "username \(name) is taken", reason: "username taken")
+            return
+        }
+        conn.name = name
+        conn.nameBytes = Array(name.utf8)
+        conn.user = name
+        conn.host = "framed"
+        conn.phase = .active
+        logger.info("user logged in", metadata: meta(conn))
+        if let motd = limits.motd, !motd.isEmpty { reply(conn, FramedEncoding.notice(motd)) }
+        join(conn, room: RoomDirectory.lobby)
+    }
+
+}

@@ -1,0 +1,77 @@
+import EventLoop
+import Logging
+import Room
+
+/// What every protocol's session shares: renames, private messages, leaving rooms, and the few
+/// points where a protocol shows something its own way (a join, a private message, a goodbye).
+/// The `switch conn.wire` statements of the daemon live here and in `decode`, nowhere else.
+extension LoopWorker {
+    /// Shows a completed join to the joiner (`.joined`), then starts live delivery.
+    func showJoin(_ conn: Connection, _ joined: JoinedRoom, membership i: Int) {
+        switch conn.wire {
+        case .framed: showJoinFramed(conn, joined)
+        }
+        addLocalMember(conn, at: i)
+    }
+
+    /// A private message for `conn` (`.direct`).
+    func deliverDirect(_ event: RoomEvent, to conn: Connection) {
+        switch conn.wire {
+        case .framed: if let bytes = FramedEncoding.encode(event) { enqueue(bytes, to: conn) }
+        }
+    }
+
+    /// The connection's last words before a close: an error or a notice, in its protocol.
+    func goodbye(_ conn: Connection, error: String?, notice: String?) -> SharedBytes? {
+        switch conn.wire {
+        case .framed:
+            if let error { return FramedEncoding.error(error) }
+            return notice.map(FramedEncoding.notice)
+        }
+    }
+
+    /// Tells a renamed user who is in no room (members hear it through the rooms).
+    func showOwnRename(_ conn: Connection, old: EventSource) {
+        switch conn.wire {
+        case .framed: reply(conn, FramedEncoding.notice("\(old.nick) is now known as \(conn.name)"))
+        }
+    }
+
+    /// Takes the (already validated) name `name` for `conn` and announces it in every room the
+    /// user is in, as one action; false when someone else has the name.
+    func rename(_ conn: Connection, to name: String) -> Bool {
+        guard hub.nicknames.rename(conn.name, to: name, for: conn.id) else { return false }
+        let old = conn.source
+        conn.name = name
+        conn.nameBytes = Array(name.utf8)
+        if conn.rooms.isEmpty {
+            showOwnRename(conn, old: old)
+        } else {
+            let action = hub.nextAction()
+            let time = RoomEvent.now()
+            for m in conn.rooms {
+                let event = RoomEvent(kind: .nick, room: m.room.name, source: old, text: name, time: time, action: action)
+                hub.renamed(conn.id, in: m.room, event: event, currentLoop: loop.index)
+            }
+        }
+        logger.info("user renamed", metadata: meta(conn, reason: "was \(old.nick)"))
+        return true
+    }
+
+    /// A private message (or action, or notice) from `conn` to the connection `target`.
+    func sendPrivate(_ kind: RoomEventKind, _ text: String, from conn: Connection, to target: ConnectionID) {
+        let event = RoomEvent(kind: kind, room: nil, source: conn.source, text: text, time: RoomEvent.now())
+        hub.send(event, to: target, currentLoop: loop.index)
+    }
+
+    /// Leaves every room, telling the others with a quit event (`reason`; nil = silently).
+    func leaveAllRooms(_ conn: Connection, quitReason reason: String?) {
+        let action = reason == nil ? 0 : hub.nextAction()
+        let time = RoomEvent.now()
+        while let m = conn.rooms.last {
+            removeLocalMember(conn, at: conn.rooms.count - 1)
+            let event = reason.map { RoomEvent(kind: .quit, room: m.room.name, source: conn.source, text: $0, time: time, action: action) }
+            hub.leave(conn.id, room: m.room, event: event, currentLoop: loop.index)
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import EventLoop
+
+/// What happened in a room, independent of any wire format (DESIGN.md §7).
+public enum RoomEventKind: UInt8, Sendable {
+    /// A chat message (framed text, IRC `PRIVMSG`).
+    case message
+    /// `/me` (IRC CTCP ACTION).
+    case action
+    /// An IRC `NOTICE` (framed clients see it as a message).
+    case notice
+    /// Presence: `text` is empty for join; a reason (maybe empty) for part and quit.
+    case join, part, quit
+    /// `sender` is now called `text`.
+    case nick
+    /// `sender` set the room's topic to `text`.
+    case topic
+    /// `sender` is away with the message `text`, or back when `text` is empty (IRCv3 away-notify).
+    case away
+
+    /// Presence kinds may be left out for some protocols in large rooms (`RoomEvent.crowded`).
+    @inlinable public var isPresence: Bool {
+        switch self {
+        case .join, .part, .quit, .nick, .away: true
+        default: false
+        }
+    }
+}
+
+/// Who caused an event, as every protocol needs to show it: the nickname, and an IRC-style
+/// `user@host` that reveals nothing about the client's address (the host names the protocol the
+/// user came in by, e.g. `alice!alice@framed`).
+public struct EventSource: Sendable, Equatable {
+    public var nick: String
+    public var user: String
+    public var host: String
+
+    public init(nick: String, user: String, host: String) {
+        self.nick = nick
+        self.user = user
+        self.host = host
+    }
+}
+
+/// One event, immutable once published, shared by every loop that delivers it and kept in the
+/// room's history. Encoded at most once per wire protocol: `encodings` has one write-once slot
+/// per protocol index (the daemon assigns the indices; Room never looks inside), filled by the
+/// first loop that has a recipient of that protocol and reused by all others and by history
+/// replay.
+public final class RoomEvent: @unchecked Sendable {
+    // @unchecked Sendable: `sequence` and `crowded` are written once, under the room's lock,
+    // before the event is posted to any mailbox (the mailbox lock publishes them); the slots are
+    // atomic; everything else is `let`.
+
+    public static let slotCount = 4
+
+    public let kind: RoomEventKind
+    /// The room's name, or nil for a private message to one user.
+    public let room: String?
+    public let source: EventSource
+    public let text: String
+    /// Wall-clock time in milliseconds since the Unix epoch (IRCv3 server-time).
+    public let time: Int64
+    /// A nick change or quit touches every room of the user: each room gets its own event with
+    /// the same `action` (non-zero), so a client in several of those rooms can show it once.
+    public let action: UInt64
+    /// Position in the room's total order (1, 2, 3, …), assigned when it is sequenced; 0 for
+    /// private messages.
+    public internal(set) var sequence: UInt64 = 0
+    /// The room had more members than `ChatLimits.presenceNoticeMaxMembers` when this presence
+    /// event was sequenced: protocols that can do without presence there skip it.
+    public internal(set) var crowded = false
+
+    public let encodings0 = SharedBytesSlot()
+    public let encodings1 = SharedBytesSlot()
+    public let encodings2 = SharedBytesSlot()
+    public let encodings3 = SharedBytesSlot()
+
+    public init(kind: RoomEventKind, room: String?, source: EventSource, text: String, time: Int64, action: UInt64 = 0) {
+        self.kind = kind
+        self.room = room
+        self.source = source
+        self.text = text
+        self.time = time
+        self.action = action
+    }
+
+    /// The encoding in slot `slot`, if some loop has made it.
+    @inlinable public func encoded(slot: Int) -> SharedBytes? {
+        switch slot {
+        case 0: encodings0.value
+        case 1: encodings1.value
+        case 2: encodings2.value
+        default: encodings3.value
+        }
+    }
+
+    /// Publishes `bytes` as the encoding in `slot` unless another loop did first; returns the
+    /// encoding every recipient must share.
+    @inlinable public func storeEncoding(_ bytes: SharedBytes, slot: Int) -> SharedBytes {
+        switch slot {
+        case 0: encodings0.storeIfEmpty(bytes)
+        case 1: encodings1.storeIfEmpty(bytes)
+        case 2: encodings2.storeIfEmpty(bytes)
+        default: encodings3.storeIfEmpty(bytes)
+        }
+    }
+
+    /// Bytes charged to the history budgets: the text and names, plus a fixed allowance for the
+    /// object and the encodings it may come to hold (each about the size of the text).
+    public var historyBytes: Int {
+        2 &* text.utf8.count &+ source.nick.utf8.count &+ 128
+    }
+
+    /// Milliseconds since the epoch now (CLOCK_REALTIME).
+    public static func now() -> Int64 {
+        WallClock.milliseconds()
+    }
+}
