@@ -34,3 +34,36 @@ struct SharedBytesTests {
         #expect(other.array == a.array)
     }
 }
+
+@Suite("SharedBytesSlot")
+struct SharedBytesSlotTests {
+    final class Holder: Sendable { let slot = SharedBytesSlot() }
+
+    @Test func firstStoreWins() {
+        let slot = SharedBytesSlot()
+        #expect(slot.value == nil)
+        let a = SharedBytes.make([1]), b = SharedBytes.make([2])
+        #expect(slot.storeIfEmpty(a).isSameStorage(as: a))
+        #expect(slot.storeIfEmpty(b).isSameStorage(as: a))
+        #expect(slot.value!.isSameStorage(as: a))
+    }
+
+    /// Eight threads race to fill one slot: every one of them gets the same storage back.
+    @Test func racingThreadsAllGetTheWinner() {
+        for _ in 0..<50 {
+            let holder = Holder()
+            let results = Locked<[SharedBytes]>([])
+            let threads = (0..<8).map { t in
+                LoopThread.spawn(name: "slot-\(t)") {
+                    let mine = SharedBytes.make([UInt8(t)])
+                    let got = holder.slot.storeIfEmpty(mine)
+                    results.withLock { $0.append(got) }
+                }
+            }
+            for t in threads { t.join() }
+            let all = results.withLock { $0 }
+            #expect(all.count == 8)
+            #expect(all.allSatisfy { $0.isSameStorage(as: all[0]) })
+        }
+    }
+}

@@ -26,6 +26,26 @@ struct WriteQueueTests {
         #expect(q.isEmpty)
     }
 
+    /// Entries queued from an offset send only the bytes from there (IRC's tag-less recipients
+    /// share the tagged line), through both the writev and the copy-into-one-write paths.
+    @Test func entriesFromAnOffsetSendOnlyTheirTail() {
+        for coalesce in [0, 1 << 20] {
+            let pair = SocketPair()
+            let pool = IOVecPool(coalesceAverageBelow: coalesce)
+            let line = SharedBytes.make(Array("@time=x :a PRIVMSG #r :hi\r\n".utf8))
+            var q = WriteQueue()
+            q.enqueue(line, from: 8)
+            q.enqueue(line)
+            q.enqueue(line, from: line.count)  // nothing left: not queued
+            #expect(q.frameCount == 2)
+            #expect(q.pendingBytes == 2 * line.count - 8)
+            #expect(q.flush(to: pair.a, using: pool) == .drained)
+            var got: [UInt8] = []
+            drainAvailable(pair.b, into: &got)
+            #expect(String(decoding: got, as: UTF8.self) == ":a PRIVMSG #r :hi\r\n@time=x :a PRIVMSG #r :hi\r\n")
+        }
+    }
+
     @Test func drainsSmallQueueInOrder() {
         let pair = SocketPair()
         let pool = IOVecPool()
