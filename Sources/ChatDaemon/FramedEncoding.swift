@@ -56,8 +56,7 @@ public enum FramedEncoding {
         switch event.kind {
         case .message, .notice:
             var s = nick
-            var t = event.text
-            return s.withUTF8 { sb in t.withUTF8 { tb in message(sender: UnsafeRawBufferPointer(sb), text: UnsafeRawBufferPointer(tb)) } }
+            return s.withUTF8 { sb in event.withText { message(sender: UnsafeRawBufferPointer(sb), text: $0) } }
         case .action: return message(sender: nick, text: "/me " + event.text)
         case .join: return event.crowded ? nil : notice("\(nick) joined #\(room)")
         case .part: return event.crowded ? nil : notice("\(nick) left #\(room)" + (event.text.isEmpty ? "" : " (\(event.text))"))

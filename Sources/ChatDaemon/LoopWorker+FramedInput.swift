@@ -50,13 +50,13 @@ extension LoopWorker {
         case .message:
             guard let room = conn.room else { return }
             messagesIn &+= 1
+            // The framed encoding is made from the received bytes at once (framed rooms nearly
+            // always have framed members), and the event's text is a slice of it.
+            let frame = conn.nameBytes.withUnsafeBytes { FramedEncoding.message(sender: $0, text: payload) }
             let event = RoomEvent(
-                kind: .message, room: room.name, source: conn.source, text: String(decoding: payload, as: UTF8.self),
-                time: RoomEvent.now())
-            // Framed rooms nearly always have framed members: encode from the received bytes now
-            // rather than from the String later.
-            _ = event.storeEncoding(
-                conn.nameBytes.withUnsafeBytes { FramedEncoding.message(sender: $0, text: payload) }, slot: ProtocolSlot.framed)
+                kind: .message, room: room.name, source: conn.source, text: frame, start: frame.count &- payload.count,
+                count: payload.count, time: RoomEvent.now())
+            _ = event.storeEncoding(frame, slot: ProtocolSlot.framed)
             hub.publish(event, in: room, except: conn.id, currentLoop: loop.index)
         case .command(let input):
             messagesIn &+= 1

@@ -57,7 +57,12 @@ public final class RoomEvent: @unchecked Sendable {
     /// The room's name, or nil for a private message to one user.
     public let room: String?
     public let source: EventSource
-    public let text: String
+    /// The text's UTF-8 bytes: `textCount` bytes from `textStart` of `textStorage`. A framed
+    /// sender's text is a slice of the framed encoding itself (one allocation per message, as
+    /// before the seam); other senders' text has storage of its own.
+    public let textStorage: SharedBytes
+    public let textStart: Int
+    public let textCount: Int
     /// Wall-clock time in milliseconds since the Unix epoch (IRCv3 server-time).
     public let time: Int64
     /// A nick change or quit touches every room of the user: each room gets its own event with
@@ -75,14 +80,34 @@ public final class RoomEvent: @unchecked Sendable {
     public let encodings2 = SharedBytesSlot()
     public let encodings3 = SharedBytesSlot()
 
-    public init(kind: RoomEventKind, room: String?, source: EventSource, text: String, time: Int64, action: UInt64 = 0) {
+    public convenience init(kind: RoomEventKind, room: String?, source: EventSource, text: String, time: Int64, action: UInt64 = 0) {
+        let storage = SharedBytes.make(text.utf8)
+        self.init(kind: kind, room: room, source: source, text: storage, start: 0, count: storage.count, time: time, action: action)
+    }
+
+    /// An event whose text is `count` bytes of `storage` from `start` (valid UTF-8).
+    public init(
+        kind: RoomEventKind, room: String?, source: EventSource, text storage: SharedBytes, start: Int, count: Int,
+        time: Int64, action: UInt64 = 0
+    ) {
+        precondition(start >= 0 && count >= 0 && start + count <= storage.count, "text outside its storage")
         self.kind = kind
         self.room = room
         self.source = source
-        self.text = text
+        textStorage = storage
+        textStart = start
+        textCount = count
         self.time = time
         self.action = action
     }
+
+    /// The text's bytes, valid inside `body`.
+    @inlinable public func withText<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try textStorage.withBytes { try body(UnsafeRawBufferPointer(rebasing: $0[textStart..<(textStart &+ textCount)])) }
+    }
+
+    /// The text as a String (a copy; the delivery path uses `withText`).
+    public var text: String { withText { String(decoding: $0, as: UTF8.self) } }
 
     /// The encoding in slot `slot`, if some loop has made it.
     @inlinable public func encoded(slot: Int) -> SharedBytes? {
@@ -105,10 +130,11 @@ public final class RoomEvent: @unchecked Sendable {
         }
     }
 
-    /// Bytes charged to the history budgets: the text and names, plus a fixed allowance for the
-    /// object and the encodings it may come to hold (each about the size of the text).
+    /// Bytes charged to the history budgets: the text's storage (for a framed sender, its whole
+    /// framed encoding) and a fixed allowance for the object. Encodings made later for other
+    /// protocols are not charged; each is about the size of the text (docs/ARCHITECTURE.md).
     public var historyBytes: Int {
-        2 &* text.utf8.count &+ source.nick.utf8.count &+ 128
+        textStorage.count &+ 128
     }
 
     /// Milliseconds since the epoch now (CLOCK_REALTIME).

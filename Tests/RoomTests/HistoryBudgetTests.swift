@@ -15,10 +15,10 @@ struct HistoryBudgetTests {
         return l
     }
 
-    /// A message whose frame is about `size` bytes.
-    static func message(_ i: Int, size: Int) -> SharedBytes {
+    /// A message charged about `size` bytes of history (`RoomEvent.historyBytes`).
+    static func message(_ i: Int, size: Int) -> RoomEvent {
         let tag = "\(i):"
-        return ChatFrames.message(sender: "u", text: tag + String(repeating: "x", count: max(0, size - 30 - tag.count)))
+        return msg("u", tag + String(repeating: "x", count: max(0, size - 128 - tag.count)))
     }
 
     /// Bytes the rooms really hold, summed room by room (what the counter must agree with).
@@ -41,7 +41,7 @@ struct HistoryBudgetTests {
         var maxSeen = 0
         for round in 0..<4 {
             for (i, room) in rooms.enumerated() {
-                f.hub.publish(Self.message(round * 1000 + i, size: 1000), in: room, from: user(i % 2, i + 1), currentLoop: i % 2)
+                f.hub.publish(Self.message(round * 1000 + i, size: 1000), in: room, except: user(i % 2, i + 1), currentLoop: i % 2)
                 maxSeen = max(maxSeen, f.hub.rooms.historyBytes.load(ordering: .relaxed))
             }
             _ = f.takeAll()
@@ -65,7 +65,7 @@ struct HistoryBudgetTests {
         var n = 0
         func publishRound() {
             for (i, room) in rooms.enumerated() {
-                f.hub.publish(message(n, size: 500), in: room, from: user(i % 2, i + 1), currentLoop: i % 2)
+                f.hub.publish(message(n, size: 500), in: room, except: user(i % 2, i + 1), currentLoop: i % 2)
                 n += 1
                 if n % 256 == 0 { _ = f.takeAll() }
             }
@@ -94,7 +94,7 @@ struct HistoryBudgetTests {
         let room = f.join(user(0, 1), "alice", "quiet")
         var longest = 0
         for i in 0..<20_000 {
-            f.hub.publish(Self.message(i, size: 40), in: room, from: user(0, 1), currentLoop: 0)
+            f.hub.publish(Self.message(i, size: 40), in: room, except: user(0, 1), currentLoop: 0)
             longest = max(longest, f.hub.historyLedgers[0].withLock { $0.count })
             if i % 1024 == 0 { _ = f.takeAll() }
         }
@@ -124,14 +124,14 @@ struct HistoryBudgetTests {
                     return id
                 }()
                 guard case .success(let room) = f.hub.rooms.room(named: name, limits: f.hub.limits) else { continue }
-                f.hub.publish(Self.message(step, size: Int.random(in: 40...3000, using: &rng)), in: room, from: id, currentLoop: id.loop)
+                f.hub.publish(Self.message(step, size: Int.random(in: 40...3000, using: &rng)), in: room, except: id, currentLoop: id.loop)
                 let total = f.hub.rooms.historyBytes.load(ordering: .relaxed)
                 #expect(total <= budget, "step \(step)")
             case 80..<90:
                 if let id = members.removeValue(forKey: name),
                     case .success(let room) = f.hub.rooms.room(named: name, limits: f.hub.limits)
                 {
-                    f.hub.leave(id, room: room, notice: nil, currentLoop: id.loop)
+                    f.hub.leave(id, room: room, event: nil, currentLoop: id.loop)
                 }
             case 90..<95:
                 var l = f.hub.limits

@@ -77,13 +77,13 @@ struct HistoryTests {
         #expect(h.oldestSequence == 2)
         #expect(!h.holds(1) && h.holds(2) && h.holds(4) && !h.holds(5))
         #expect(h.evict(through: 1) == 0)                     // already gone: frees nothing
-        #expect(h.evict(through: 3) == frame(2).count + frame(3).count)
+        #expect(h.evict(through: 3) == frame(2).historyBytes + frame(3).historyBytes)
         #expect(names(h) == ["m4"])
         h.resize(to: 5)
         #expect(h.holds(4) && h.oldestSequence == 4)         // numbers survive a reload
         h.append(frame(5))
         #expect(h.holds(5))
-        #expect(h.removeAll() == frame(4).count + frame(5).count)
+        #expect(h.removeAll() == frame(4).historyBytes + frame(5).historyBytes)
         #expect(h.count == 0 && h.bytes == 0 && h.appended == 6)
     }
 
