@@ -140,7 +140,7 @@ public struct WriteQueue {
     public var front: UnsafeRawBufferPointer {
         guard head < frames.count else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         let f = frames[head]
-        return UnsafeRawBufferPointer(start: f.baseAddress + headOffset, count: f.count &- headOffset)
+        return UnsafeRawBufferPointer(start: f.bytes.baseAddress + f.start + headOffset, count: f.count &- headOffset)
     }
 
     /// Copies up to `buffer.count` unwritten bytes, in queue order, into `buffer` without
@@ -152,7 +152,7 @@ public struct WriteQueue {
             let f = frames[i]
             let skip = i == head ? headOffset : 0
             let n = Swift.min(f.count &- skip, buffer.count &- copied)
-            (buffer.baseAddress! + copied).copyMemory(from: f.baseAddress + skip, byteCount: n)
+            (buffer.baseAddress! + copied).copyMemory(from: f.bytes.baseAddress + f.start + skip, byteCount: n)
             copied &+= n
             i &+= 1
         }
