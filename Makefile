@@ -35,15 +35,19 @@ test-unit: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-## The .deb: release binaries linked with the Swift runtime statically (no Swift .so needed).
+## The .deb: release builds of chatd, chatd-client and chatd-bench, their manual pages generated
+## from the argument parsers, shell completions, and the Swift runtime libraries once, in
+## /usr/lib/chatd (packaging/deb/build-deb.sh says why).
 deb: setup
-	$(SWIFT) build -c release --static-swift-stdlib --product chatd
-	$(SWIFT) build -c release --static-swift-stdlib --product chatd-client
-	./packaging/deb/build-deb.sh $(DEB_OUT)
+	$(SWIFT) build -c release $(BUILD_INFO) --product chatd
+	$(SWIFT) build -c release $(BUILD_INFO) --product chatd-client
+	$(SWIFT) build -c release $(BUILD_INFO) --product chatd-bench
+	./packaging/man/generate-man.sh .build/man
+	./packaging/deb/build-deb.sh $(DEB_OUT) $(RELEASE) .build/man
 
-## Lint the .deb the way Debian does (errors fail; warnings are printed).
+## Lint the .deb the way Debian does: any error or warning fails.
 deb-check: deb
-	lintian --fail-on error $(DEB_OUT)/chatd_*.deb
+	lintian --fail-on warning $(DEB_OUT)/chatd_*.deb
 
 ## chatd under a real systemd + journald in a private namespace (root; about 20 s).
 test-system: build

@@ -3,8 +3,9 @@
 # Swift toolchain. Idempotent: installs only what is missing. Called by `make setup`.
 set -euo pipefail
 PKGS=(pkg-config libsystemd-dev libedit-dev libsqlite3-dev libssl-dev openssl tmux python3 procps util-linux iproute2 lintian dpkg-dev fakeroot systemd)
-# scripts/check-markdown.py parses with Debian's markdown-it-py (run by /usr/bin/python3).
-PKGS+=(python3-markdown-it)
+# scripts/check-markdown.py parses with Debian's markdown-it-py (run by /usr/bin/python3);
+# the .deb: patchelf points the programs at /usr/lib/chatd, man checks the generated pages.
+PKGS+=(python3-markdown-it patchelf man-db)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

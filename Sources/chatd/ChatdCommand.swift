@@ -34,7 +34,7 @@ struct ChatdCommand: ParsableCommand {
 
     @Option(
         name: .customLong("threads"),
-        help: ArgumentHelp("Event-loop threads; 0 = one per CPU. (default: 0 = \(defaults.resolvedThreads) here)",
+        help: ArgumentHelp("Event-loop threads; 0 = one per CPU. (default: 0)",
             valueName: "n"))
     var threads: Int?
 
