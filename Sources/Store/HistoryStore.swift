@@ -7,6 +7,7 @@
 public protocol HistoryStore: AnyObject, Sendable {
     /// Takes `event` (its `id` is ignored) and returns the id it was given. Called under the
     /// room's ordering lock by event loops, so it must not block: at worst it takes a short mutex.
+    /// Events of one room arrive in sequence order (that lock is the room's ordering point).
     @discardableResult
     func append(_ event: StoredEvent) -> Int64
 

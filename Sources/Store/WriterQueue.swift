@@ -102,14 +102,16 @@ final class WriterQueue: @unchecked Sendable {
         }
     }
 
-    /// The events of `room` not yet committed (queued or being written), oldest first.
+    /// The events of `room` not yet committed (queued or being written), by sequence.
     func unsaved(room: String) -> [StoredEvent] {
+        var out: [StoredEvent] = []
         locked {
-            var out: [StoredEvent] = []
             for e in inFlight where e.room == room { out.append(e) }
             for e in pending[head...] where e.room == room { out.append(e) }
-            return out
         }
+        // Callers append in sequence order per room, but nothing here depends on it.
+        out.sort { $0.sequence < $1.sequence }
+        return out
     }
 
     func unsaved(id: Int64) -> StoredEvent? {
