@@ -10,7 +10,7 @@ struct StoreBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chatd-store-bench",
         abstract: "Write throughput of the SQLite history store, and a probe for the crash-loss test.",
-        subcommands: [Throughput.self, Probe.self])
+        subcommands: [Throughput.self, Probe.self, Open.self])
 }
 
 struct StoreOptions: ParsableArguments {
@@ -98,5 +98,27 @@ struct Probe: ParsableCommand {
             }
             usleep(500)
         }
+    }
+}
+
+/// Opens an existing database and times what start-up and a room's first join cost: the open
+/// (quick_check, migrations), then a room's last sequence and its newest `limit` events.
+struct Open: ParsableCommand {
+    @OptionGroup var store: StoreOptions
+    @Option(help: "The room whose history a first join would load.") var room = "room1"
+    @Option(help: "Events a join replays.") var limit = 50
+
+    func run() throws {
+        let t0 = Monotonic.now()
+        let s = try store.open(stderrLogger())
+        let t1 = Monotonic.now()
+        let last = s.lastSequence(room: room)
+        let events = s.latest(room: room, limit: limit)
+        let t2 = Monotonic.now()
+        s.close(timeout: 10)
+        print("""
+            {"open_ms":\(Double(t1 - t0) / 1e6),"first_join_load_ms":\(Double(t2 - t1) / 1e6),\
+            "last_sequence":\(last),"loaded":\(events.count),"opened":"\(s.opened)"}
+            """)
     }
 }

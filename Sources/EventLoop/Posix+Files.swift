@@ -15,6 +15,22 @@ extension Posix {
         } catch where error.rawValue == ENOENT {}
     }
 
+    /// open(2) of a regular file, with O_CLOEXEC.
+    public static func openFile(_ path: String, flags: CInt, mode: mode_t = 0o600) throws(Errno) -> CInt {
+        try mustSucceed("open") { Glibc.open(path, flags | O_CLOEXEC, mode) }
+    }
+
+    /// The size of the file at `path` (fstatat(2), following symlinks), nil if it does not exist.
+    public static func fileSize(_ path: String) throws(Errno) -> Int? {
+        var st = stat()
+        do {
+            _ = try mustSucceed("stat") { fstatat(AT_FDCWD, path, &st, 0) }
+        } catch where error.rawValue == ENOENT {
+            return nil
+        }
+        return Int(st.st_size)
+    }
+
     /// True if `path` exists (access(2) with F_OK).
     public static func exists(_ path: String) -> Bool {
         Glibc.access(path, F_OK) == 0

@@ -27,6 +27,9 @@ public final class SQLiteHistoryStore: HistoryStore {
         public var pruneMilliseconds: Int = 1_000
         public var pruneBatch: Int = 500
         public var clock: @Sendable () -> Int64 = RealtimeClock.milliseconds
+        /// Files up to this size get `PRAGMA quick_check` before the store opens; larger ones are
+        /// checked in the background (`IntegrityCheck`) so a big database does not delay READY=1.
+        public var synchronousCheckBytes: Int = 32 << 20
 
         public init() {}
     }
@@ -46,18 +49,24 @@ public final class SQLiteHistoryStore: HistoryStore {
     private let counters = Locked(HistoryStoreStatistics())
     private let thread: LoopThread
     private let closedFlag = Locked(false)
+    private let check: IntegrityCheck?
 
-    /// Opens or creates the database at `path`, checking it first (`PRAGMA quick_check`). A
-    /// damaged or unreadable file is moved aside (`path.broken-<ms>`, with its -wal) and a fresh
-    /// one started. Throws only when even a fresh file cannot be made (directory unwritable,
-    /// disk full) or the file is from a newer chatd; `openOrFallBack` turns that into memory.
+    /// Opens or creates the database at `path`, checking it first (`PRAGMA quick_check`, in the
+    /// background for files over `synchronousCheckBytes`). A damaged or unreadable file, or one a
+    /// background check marked (`<file>.damaged`), is moved aside (`<file>.broken-<ms>`, with its
+    /// -wal) and a fresh one started. Throws only when even a fresh file cannot be made
+    /// (directory unwritable, disk full) or the file is from a newer chatd; `openOrFallBack`
+    /// turns that into a memory store.
     public init(path: String, options: Options = Options(), logger: Logger) throws {
         self.path = path
-        let existed = Posix.exists(path)
-        var opened: Opened = existed ? .existing : .created
+        let marker = path + ".damaged"
+        let size = try Posix.fileSize(path)
+        var opened: Opened = size == nil ? .created : .existing
+        let checkNow = (size ?? 0) <= options.synchronousCheckBytes
         let writeDB: SQLiteDatabase
         do {
-            writeDB = try Self.openChecked(path)
+            if Posix.exists(marker) { throw IntegrityError(report: ["marked damaged by an earlier check (\(marker))"]) }
+            writeDB = try Self.openChecked(path, fullCheck: checkNow)
         } catch let error where Self.movableAside(error) {
             let aside = "\(path).broken-\(options.clock())"
             logger.error("history database unusable; moving it aside and starting a fresh one", metadata: [
@@ -66,7 +75,8 @@ public final class SQLiteHistoryStore: HistoryStore {
             try Posix.rename(path, aside)
             if Posix.exists(path + "-wal") { try Posix.rename(path + "-wal", aside + "-wal") }
             try Posix.unlinkIfPresent(path + "-shm")
-            writeDB = try Self.openChecked(path)
+            try Posix.unlinkIfPresent(marker)
+            writeDB = try Self.openChecked(path, fullCheck: true)
             opened = .replaced(movedTo: aside, reason: "\(error)")
         }
         let nextID = try (writeDB.integer("SELECT seq FROM sqlite_sequence WHERE name = 'events'") ?? 0) + 1
@@ -74,6 +84,7 @@ public final class SQLiteHistoryStore: HistoryStore {
         let writer = try HistoryWriter(database: writeDB, queue: queue, options: options, logger: logger, counters: counters)
         reader = Locked(try HistoryReader(path: path))
         self.opened = opened
+        check = checkNow || opened != .existing ? nil : IntegrityCheck.start(path: path, marker: marker, logger: logger)
         thread = LoopThread.spawn(name: "chatd-history") { writer.run() }
     }
 
@@ -107,7 +118,7 @@ public final class SQLiteHistoryStore: HistoryStore {
         var description: String { "quick_check: " + report.prefix(3).joined(separator: "; ") }
     }
 
-    private static func openChecked(_ path: String) throws -> SQLiteDatabase {
+    private static func openChecked(_ path: String, fullCheck: Bool) throws -> SQLiteDatabase {
         let db = try SQLiteDatabase(path: path)
         try db.execute("PRAGMA busy_timeout = 2000")
         let mode = try db.texts("PRAGMA journal_mode = WAL")
@@ -117,8 +128,9 @@ public final class SQLiteHistoryStore: HistoryStore {
         try db.execute("PRAGMA synchronous = NORMAL")
         // quick_check: O(N) like integrity_check but skips index-content cross-checks
         // (sqlite.org/pragma.html#pragma_quick_check); a damaged page or header fails it.
-        let report = try db.texts("PRAGMA quick_check")
-        guard report == ["ok"] else { throw IntegrityError(report: report) }
+        // Without it, reading the schema still rejects a file that is not a database.
+        let report = try db.texts(fullCheck ? "PRAGMA quick_check" : "SELECT 'ok' FROM sqlite_master LIMIT 0")
+        guard report == ["ok"] || (!fullCheck && report.isEmpty) else { throw IntegrityError(report: report) }
         try SQLiteSchema.migrate(db)
         return db
     }
@@ -143,6 +155,7 @@ public final class SQLiteHistoryStore: HistoryStore {
         guard first else { return }
         let stored = flush(timeout: timeout)
         queue.close(abandon: !stored)
+        check?.stop()
         thread.join()
         reader.withLock { $0 = nil }
     }

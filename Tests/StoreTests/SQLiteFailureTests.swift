@@ -74,6 +74,45 @@ import Testing
         try expectMovedAside(store, log, original: bytes, dir: dir)
     }
 
+    /// A file too large to check before start-up is checked in the background: damage found
+    /// there is logged and marked, and the next start moves the file aside.
+    @Test func backgroundCheckMarksDamageForTheNextStart() throws {
+        let dir = try TempDirectory()
+        let path = try populatedDatabase(dir)
+        var bytes = [UInt8](FileManager.default.contents(atPath: path)!)
+        for page in stride(from: 2, to: bytes.count / 4096, by: 3) {
+            for i in 0..<512 { bytes[page * 4096 + 8 + i] = 0xA5 }
+        }
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+        let log = CapturedLog()
+        let background = SQLiteHistoryStore.Options.testing { $0.synchronousCheckBytes = 0 }
+        do {
+            let store = try SQLiteHistoryStore(path: path, options: background, logger: log.logger)
+            #expect(store.opened == .existing, "opened at once, without the full check")
+            #expect(waitUntil { log.contains(.error, "moved aside at the next start") })
+            #expect(FileManager.default.fileExists(atPath: path + ".damaged"))
+            store.close(timeout: 5)
+        }
+        let store = try SQLiteHistoryStore(path: path, options: background, logger: log.logger)
+        defer { store.close(timeout: 5) }
+        guard case .replaced = store.opened else {
+            Issue.record("the marked file was not moved aside: \(store.opened)")
+            return
+        }
+        #expect(!FileManager.default.fileExists(atPath: path + ".damaged"))
+    }
+
+    @Test func backgroundCheckOfAHealthyFileLogsSuccess() throws {
+        let dir = try TempDirectory()
+        let path = try populatedDatabase(dir, events: 100)
+        let log = CapturedLog()
+        let store = try SQLiteHistoryStore(path: path, options: .testing { $0.synchronousCheckBytes = 0 }, logger: log.logger)
+        defer { store.close(timeout: 5) }
+        #expect(waitUntil { log.contains(.info, "history database checked") })
+        #expect(!FileManager.default.fileExists(atPath: path + ".damaged"))
+        #expect(store.latest(room: "r", limit: 1_000).count == 100)
+    }
+
     /// A file from a newer chatd is not touched: the daemon keeps history in memory instead.
     @Test func newerSchemaFallsBackToMemoryAndLeavesTheFile() throws {
         let dir = try TempDirectory()
