@@ -72,7 +72,8 @@ bench-micro: setup
 FUZZ_SECONDS ?= 60
 DURATION     ?= 60
 
-## libFuzzer (+ASan) on the framed decoder, the command parser and the username validator.
+## libFuzzer (+ASan) on the framed decoder, the command parser, the username validator and
+## the HTTP/WebSocket parsers and the IRC line decoder/parser/writer.
 fuzz: setup
 	./scripts/fuzz/run.sh $(FUZZ_SECONDS)
 

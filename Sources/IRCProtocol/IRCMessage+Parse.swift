@@ -39,7 +39,8 @@ struct Parser {
     let line: UnsafeRawBufferPointer
     let policy: IRCInvalidUTF8
     var index = 0
-    /// Set instead of throwing at once, so the error can still name the command.
+    /// Set instead of throwing at once: a line that is malformed is reported as such, one
+    /// that is only not UTF-8 names its command.
     var invalidUTF8 = false
 
     init(line: UnsafeRawBufferPointer, policy: IRCInvalidUTF8) {
@@ -98,9 +99,7 @@ struct Parser {
         let slice = UnsafeRawBufferPointer(rebasing: line[start..<end])
         let isVerb = slice.allSatisfy(IRCBytes.isLetter)
         let isNumeric = slice.count == 3 && slice.allSatisfy(IRCBytes.isDigit)
-        guard isVerb || isNumeric else {
-            throw invalidUTF8 ? .invalidUTF8(command: nil) : .invalidCommand
-        }
+        guard isVerb || isNumeric else { throw .invalidCommand }
         return String(decoding: slice, as: UTF8.self)
     }
 

@@ -11,10 +11,10 @@ public enum IRCParseError: Error, Sendable, Equatable, CustomStringConvertible {
     case missingCommand
     /// A command that is neither letters nor three digits.
     case invalidCommand
-    /// The message is not valid UTF-8 (only with `.reject`). `command` is the command as
-    /// sent when it could be read, so the server can answer `FAIL <command> INVALID_UTF8`
-    /// (IRCv3 UTF8ONLY).
-    case invalidUTF8(command: String?)
+    /// The message is well-formed but not valid UTF-8 (only with `.reject`). `command` is
+    /// the command as sent, so the server can answer `FAIL <command> INVALID_UTF8` (IRCv3
+    /// UTF8ONLY).
+    case invalidUTF8(command: String)
 
     public var description: String {
         switch self {

@@ -69,7 +69,8 @@ struct IRCMessageParseTests {
         let replaced = try IRCMessage.parse(line, invalidUTF8: .replace)
         #expect(replaced.params == ["#a", "caf\u{FFFD}"])
         #expect(throws: IRCParseError.invalidUTF8(command: "NICK")) { try IRCMessage.parse(bytes("@a=") + [0xFF] + bytes(" NICK x")) }
-        #expect(throws: IRCParseError.invalidUTF8(command: nil)) { try IRCMessage.parse(bytes(":") + [0xFF] + bytes(" 12 x")) }
+        #expect(throws: IRCParseError.invalidUTF8(command: "123")) { try IRCMessage.parse(bytes(":") + [0xFF] + bytes(" 123 x")) }
+        #expect(throws: IRCParseError.invalidCommand) { try IRCMessage.parse(bytes(":") + [0xFF] + bytes(" 12 x")) }
         #expect(throws: IRCParseError.invalidCommand) { try IRCMessage.parse([0xFF, 0x20, 0x78]) }
         #expect(try IRCMessage.parse("PRIVMSG #é :ünïcödé 👋").params == ["#é", "ünïcödé 👋"])
     }
