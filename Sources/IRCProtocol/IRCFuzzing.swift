@@ -21,7 +21,11 @@ public enum IRCFuzzing {
         // A small decoder too, so short inputs reach the over-long paths.
         for decoder in [IRCLineDecoder(), IRCLineDecoder(maxTagBytes: 24, maxBodyBytes: 16)] {
             let whole = decode(stream, decoder) { _ in stream.count }
-            precondition(decode(stream, decoder) { _ in 1 } == whole, "byte-at-a-time decoding differs")
+            // Byte-at-a-time only for short inputs: under coverage instrumentation it costs
+            // most of an execution, and the random split below covers long ones.
+            if stream.count <= 600 {
+                precondition(decode(stream, decoder) { _ in 1 } == whole, "byte-at-a-time decoding differs")
+            }
             var generator = FuzzRandom(seed: seed)
             precondition(
                 decode(stream, decoder) { _ in Int(truncatingIfNeeded: generator.next() % 97) &+ 1 } == whole,
@@ -77,8 +81,9 @@ public enum IRCFuzzing {
         if event.kind == 1 { return }
         precondition(!line.isEmpty && !line.contains(IRCBytes.lf), "empty line or LF inside a line")
         var bodyStart = 0
-        if line.first == IRCBytes.at, let space = line.firstIndex(of: IRCBytes.space) {
-            bodyStart = space &+ 1
+        if line.first == IRCBytes.at {
+            // A line of tags without a space is all tags (the parser rejects it).
+            bodyStart = line.firstIndex(of: IRCBytes.space).map { $0 &+ 1 } ?? line.count
             precondition(bodyStart <= decoder.maxTagBytes, "tags over their limit")
         }
         precondition(line.count &- bodyStart <= decoder.maxBodyBytes, "body over its limit")

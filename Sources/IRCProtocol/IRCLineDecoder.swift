@@ -30,9 +30,14 @@ public struct IRCLineStep: Sendable, Equatable {
 
 /// Splits a byte stream into IRC lines. Modern IRC "Message Format": lines end in CR LF,
 /// but servers accept a bare LF (many clients and scripts send it); empty lines are
-/// silently ignored. The only state is whether the rest of an over-long line is being
-/// discarded, so the caller never has to buffer more than one line's limit
-/// (`maxTagBytes + maxBodyBytes + 2` bytes) however long a hostile line is.
+/// silently ignored. The caller never has to buffer more than one line's limit
+/// (`maxLineBytes`) however long a hostile line is: the rest of an over-long line is
+/// discarded as it arrives.
+///
+/// Contract: call `next` with the caller's unconsumed bytes (the previous buffer minus
+/// `consumed`, plus whatever arrived since). The decoder remembers how far it has already
+/// searched the current partial line, so a line that trickles in a byte per read costs
+/// O(line) in all, not O(line²).
 ///
 /// A CR that is not followed by LF stays in the line (the parser rejects it): RFC 1459's
 /// "CR or LF" ending is long obsolete and splitting on bare CR would let a client smuggle
@@ -42,6 +47,10 @@ public struct IRCLineDecoder: Sendable {
     public let maxBodyBytes: Int
     /// True while the tail of an over-long line is being skipped.
     public private(set) var discarding = false
+    /// Bytes of the current partial line (from its first byte) known to hold no LF.
+    var searchedForLF = 0
+    /// Bytes of the current partial line's tag section known to hold no space.
+    var searchedForSpace = 0
 
     public init(maxTagBytes: Int = IRCLimits.maxTagBytes, maxBodyBytes: Int = IRCLimits.maxBodyBytes) {
         precondition(maxTagBytes >= 2 && maxBodyBytes >= 1)
@@ -57,20 +66,23 @@ public struct IRCLineDecoder: Sendable {
         var start = 0
         while true {
             if discarding {
-                guard let lf = Self.firstLF(bytes, from: start, to: count) else {
+                guard let lf = Self.first(IRCBytes.lf, bytes, from: start, to: count) else {
                     return IRCLineStep(event: .needMore, consumed: count)
                 }
                 discarding = false
                 start = lf &+ 1
                 continue
             }
-            // Empty lines ("\n", "\r\n") are skipped.
+            // Empty lines ("\n", "\r\n") are skipped. A partial line never starts with LF
+            // (it would have been skipped), but one may be a lone CR awaiting its LF.
             if start < count, bytes[start] == IRCBytes.lf {
                 start &+= 1
+                newLine()
                 continue
             }
             if count &- start >= 2, bytes[start] == IRCBytes.cr, bytes[start &+ 1] == IRCBytes.lf {
                 start &+= 2
+                newLine()
                 continue
             }
             if start == count { return IRCLineStep(event: .needMore, consumed: start) }
@@ -78,18 +90,24 @@ public struct IRCLineDecoder: Sendable {
         }
     }
 
+    mutating func newLine() {
+        searchedForLF = 0
+        searchedForSpace = 0
+    }
+
     mutating func scanLine(_ bytes: UnsafeRawBufferPointer, from start: Int) -> IRCLineStep {
-        let count = bytes.count
         // Never look further than a maximal line: past it the line is over-long anyway.
-        let window = min(count, start &+ maxLineBytes)
-        let lf = Self.firstLF(bytes, from: start, to: window)
+        let window = min(bytes.count, start &+ maxLineBytes)
+        let lf = Self.first(IRCBytes.lf, bytes, from: min(window, start &+ searchedForLF), to: window)
         let available = lf ?? window  // end of what is known to belong to this line
+        searchedForLF = available &- start
 
         var bodyStart = start
         if bytes[start] == IRCBytes.at {
             let tagLimit = min(available, start &+ maxTagBytes)
-            if let space = Self.first(IRCBytes.space, bytes, from: start, to: tagLimit) {
+            if let space = Self.first(IRCBytes.space, bytes, from: min(tagLimit, start &+ searchedForSpace), to: tagLimit) {
                 bodyStart = space &+ 1
+                searchedForSpace = space &- start  // found: the next call finds it again at once
             } else if lf != nil && available &- start < maxTagBytes {
                 // A complete line of tags only: not over-long, just malformed; the parser
                 // reports it.
@@ -97,6 +115,7 @@ public struct IRCLineDecoder: Sendable {
             } else if available &- start >= maxTagBytes {
                 return overlong(.tags, truncated: nil, lf: lf, scanned: window)
             } else {
+                searchedForSpace = tagLimit &- start
                 return IRCLineStep(event: .needMore, consumed: start)
             }
         }
@@ -108,6 +127,7 @@ public struct IRCLineDecoder: Sendable {
             }
             return IRCLineStep(event: .needMore, consumed: start)
         }
+        newLine()
         let end = lf > start && bytes[lf &- 1] == IRCBytes.cr ? lf &- 1 : lf
         if end &- bodyStart > maxBodyBytes {
             return overlong(.body, truncated: truncate(bytes, start, bodyStart), lf: lf, scanned: window)
@@ -118,6 +138,7 @@ public struct IRCLineDecoder: Sendable {
     /// Without an LF in the scanned window, only the window is consumed: bytes past it may
     /// already hold the line's end and the next lines, which discarding mode finds.
     mutating func overlong(_ part: IRCLinePart, truncated: Range<Int>?, lf: Int?, scanned: Int) -> IRCLineStep {
+        newLine()
         if let lf { return IRCLineStep(event: .overlong(part, truncated: truncated), consumed: lf &+ 1) }
         discarding = true
         return IRCLineStep(event: .overlong(part, truncated: truncated), consumed: scanned)
@@ -133,11 +154,6 @@ public struct IRCLineDecoder: Sendable {
             backed &+= 1
         }
         return start..<end
-    }
-
-    @inlinable
-    static func firstLF(_ bytes: UnsafeRawBufferPointer, from: Int, to end: Int) -> Int? {
-        first(IRCBytes.lf, bytes, from: from, to: end)
     }
 
     @inlinable

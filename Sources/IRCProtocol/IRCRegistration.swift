@@ -199,14 +199,17 @@ public struct IRCRegistration: Sendable {
             }
             if disabling { disable.append(bare) } else { enable.append(bare) }
         }
-        if names.isEmpty { return capReply("NAK", request) }
+        let ack = IRCMessage(source: configuration.server, command: "CAP", params: [nick ?? "*", "ACK", request])
+        // An ACK must echo the whole request; one too long to echo is refused (its NAK
+        // is cut to fit, which no real client's request ever needs).
+        if names.isEmpty || IRCReply.bodyLength(ack) > IRCLimits.maxBodyBytes { return capReply("NAK", request) }
         capabilities.formUnion(enable)
         capabilities.subtract(disable)
-        return capReply("ACK", request)
+        return ack
     }
 
     func capReply(_ sub: String, _ list: String) -> IRCMessage {
-        IRCMessage(source: configuration.server, command: "CAP", params: [nick ?? "*", sub, list])
+        IRCReply.fitted(IRCMessage(source: configuration.server, command: "CAP", params: [nick ?? "*", sub, list]))
     }
 
     /// Ready once NICK and USER are in and CAP negotiation is closed: check the password,

@@ -27,7 +27,49 @@ public struct IRCReply: Sendable {
             all[index] = "*"
         }
         all[all.count - 1] = Self.text(all[all.count - 1])
-        return IRCMessage(source: server, command: code, params: all)
+        return Self.fitted(IRCMessage(source: server, command: code, params: all))
+    }
+
+    /// `message` cut to one line. Replies echo client input (a 400-byte PING token, QUIT
+    /// reason, command name or WHOIS list) and must still be writable: echoed middle
+    /// parameters longer than the text are replaced by `*` first, then the last (text)
+    /// parameter is truncated at a UTF-8 boundary, then any middle parameter still in the
+    /// way becomes `*`.
+    public static func fitted(_ message: IRCMessage) -> IRCMessage {
+        var message = message
+        guard bodyLength(message) > IRCLimits.maxBodyBytes, let last = message.params.indices.last else { return message }
+        func longestMiddle() -> Int? {
+            message.params.indices.dropLast().filter { message.params[$0].utf8.count > 1 }
+                .max { message.params[$0].utf8.count < message.params[$1].utf8.count }
+        }
+        while bodyLength(message) > IRCLimits.maxBodyBytes, let longest = longestMiddle(),
+            message.params[longest].utf8.count > message.params[last].utf8.count
+        {
+            message.params[longest] = "*"
+        }
+        let excess = bodyLength(message) - IRCLimits.maxBodyBytes
+        if excess > 0 {
+            let text = Array(message.params[last].utf8)
+            // One byte spare: emptied text needs a ':' it may not have needed before.
+            var keep = max(0, text.count - excess - 1)
+            while keep > 0, keep < text.count, IRCBytes.isUTF8Continuation(text[keep]) { keep -= 1 }
+            message.params[last] = String(decoding: text[..<keep], as: UTF8.self)
+        }
+        while bodyLength(message) > IRCLimits.maxBodyBytes, let longest = longestMiddle() {
+            message.params[longest] = "*"
+        }
+        return message
+    }
+
+    /// Bytes of the message as written, without tags and CR LF.
+    static func bodyLength(_ message: IRCMessage) -> Int {
+        var length = message.source.map { 2 + $0.utf8.count } ?? 0
+        length += message.command.utf8.count
+        for param in message.params { length += 1 + param.utf8.count }
+        if let last = message.params.last?.utf8, last.isEmpty || last.first == IRCBytes.colon || last.contains(IRCBytes.space) {
+            length += 1
+        }
+        return length
     }
 
     /// `text` with CR, LF and NUL replaced by spaces (other protocols' text may hold them).
@@ -45,18 +87,18 @@ public struct IRCReply: Sendable {
     /// `:<server> PONG <server> :<token>`: the token last (Modern IRC "PONG message"),
     /// the token written as any last parameter (clients match it either way).
     public func pong(token: String) -> IRCMessage {
-        IRCMessage(source: server, command: "PONG", params: [server, Self.text(token)])
+        Self.fitted(IRCMessage(source: server, command: "PONG", params: [server, Self.text(token)]))
     }
 
     /// `ERROR :<reason>`, sent before the server closes the connection (Modern IRC
     /// "ERROR message"). No source: it is about the link itself.
     public func error(_ reason: String) -> IRCMessage {
-        IRCMessage(command: "ERROR", params: [Self.text(reason)])
+        Self.fitted(IRCMessage(command: "ERROR", params: [Self.text(reason)]))
     }
 
     /// `:<server> NOTICE <client> :<text>`: server notices (chatd's `*` lines).
     public func notice(_ text: String) -> IRCMessage {
-        IRCMessage(source: server, command: "NOTICE", params: [client, Self.text(text)])
+        Self.fitted(IRCMessage(source: server, command: "NOTICE", params: [client, Self.text(text)]))
     }
 
     /// Lines of `code` with the fixed `params` and as many of `items` (space-separated, in

@@ -226,3 +226,31 @@ struct IRCRegistrationTests {
         #expect(machine.isRegistered)
     }
 }
+
+@Suite("IRC registration with hostile input")
+struct IRCRegistrationHostileTests {
+    @Test("a CAP REQ too long to echo in an ACK is refused with a NAK that fits")
+    func longRequest() throws {
+        var machine = IRCRegistration(.init(server: "chatd.test"))
+        let request = Array(repeating: "server-time", count: 44).joined(separator: " ")
+        let actions = machine.handle(IRCMessage(command: "CAP", params: ["REQ", request]))
+        guard case .send(let nak) = actions.first else {
+            Issue.record("no reply")
+            return
+        }
+        #expect(nak.params[1] == "NAK")
+        #expect(try nak.serialized().count <= 512)
+        #expect(machine.capabilities.isEmpty)
+    }
+
+    @Test("QUIT with a reason of nearly a whole line still gets a writable ERROR")
+    func longQuit() throws {
+        var machine = IRCRegistration(.init(server: "chatd.test"))
+        let actions = machine.handle(IRCMessage(command: "QUIT", params: [String(repeating: "q", count: 500)]))
+        guard case .close(let error) = actions.first else {
+            Issue.record("no close")
+            return
+        }
+        #expect(try error.serialized().count <= 512)
+    }
+}

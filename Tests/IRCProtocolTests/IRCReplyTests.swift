@@ -166,3 +166,33 @@ struct IRCReplyTests {
         #expect(wire(pre.notice("*** Looking up your hostname")) == ":chatd.test NOTICE * :*** Looking up your hostname")
     }
 }
+
+@Suite("IRC replies echoing long client input")
+struct IRCReplyFittingTests {
+    let r = IRCReply(server: "chatd.test", client: "nick")
+
+    @Test("a long text parameter is cut at a UTF-8 boundary so the line fits 512 bytes")
+    func longText() throws {
+        let reason = String(repeating: "é", count: 300)
+        let error = r.error("Closing Link: nick (Quit: \(reason))")
+        let line = try error.serialized()
+        #expect(line.count <= 512 && line.count > 500)
+        #expect(error.params[0].hasPrefix("Closing Link: nick (Quit: éé"))
+        let pong = try r.pong(token: String(repeating: "t", count: 505)).serialized()
+        #expect(pong.count <= 512 && pong.count >= 510)
+    }
+
+    @Test("over-long echoed words become '*' when cutting the text is not enough")
+    func longWords() throws {
+        let command = String(repeating: "X", count: 505)
+        let reply = r.unknownCommand(command)
+        #expect(reply.params == ["nick", "*", "Unknown command"])
+        let whois = r.endOfWhois(nick: String(repeating: "a,", count: 250))
+        #expect(try whois.serialized().count <= 512)
+    }
+
+    @Test("short replies are untouched")
+    func untouched() {
+        #expect(IRCReply.fitted(r.noSuchNick("bob")) == r.noSuchNick("bob"))
+    }
+}
