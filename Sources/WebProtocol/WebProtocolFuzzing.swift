@@ -5,7 +5,7 @@ public enum WebProtocolFuzzing {
     /// result is the same fed whole, byte by byte, or in random reads (the incremental
     /// search must not change the answer); a parsed head is within its caps, uses GET or
     /// HEAD, an origin-form target and lowercase token header names; its `consumed` ends
-    /// with CRLFCRLF.
+    /// with CRLFCRLF; the site's answer to it is a well-formed status line.
     public static func fuzzHTTP(_ data: UnsafeRawBufferPointer) {
         let limitChoices = [HTTPLimits(), HTTPLimits(maxRequestLine: 16, maxHeaderCount: 2, maxHeaderBytes: 40), HTTPLimits(maxRequestLine: 64, maxHeaderCount: 8, maxHeaderBytes: 128)]
         let limits = data.count > 0 ? limitChoices[Int(data[0]) % limitChoices.count] : HTTPLimits()
@@ -30,10 +30,17 @@ public enum WebProtocolFuzzing {
                 precondition(!header.name.isEmpty && header.name.utf8.allSatisfy(ASCII.isTokenByte))
                 precondition(header.name == header.name.lowercased())
             }
-            _ = head.keepAlive
             _ = WebSocketHandshake.validate(head, origins: .sameHost)
+            if case .response(let bytes, let keepAlive) = site.answer(head) {
+                precondition(bytes.starts(with: "HTTP/1.1 ".utf8) && keepAlive == head.keepAlive)
+                precondition(head.method == .get || !bytes.suffix(2).elementsEqual("ok".utf8))
+            }
         }
     }
+
+    static let site = WebSite(contents: [
+        "index.html": Array("<!doctype html>".utf8), "app.js": Array("ok".utf8), "app.js.gz": [0x1F, 0x8B],
+    ])
 
     static func parseIncrementally(
         _ stream: UnsafeRawBufferPointer, limits: HTTPLimits, nextRead: (Int) -> Int
