@@ -6,9 +6,4 @@ public enum IRCLimits {
     public static let maxBodyBytes = 510
     /// Bytes of the tag section, '@' and trailing space included (what servers may send).
     public static let maxTagBytes = 8191
-    /// Tag section limit for client-sent tag data (message-tags "Size limit": 4094 for
-    /// client-only tags + '@' + space). The decoder accepts up to `maxTagBytes` so a
-    /// client that sends server-style tags is still read; this is for callers that want
-    /// the stricter client rule.
-    public static let maxClientTagBytes = 4096
 }
