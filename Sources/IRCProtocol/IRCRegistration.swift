@@ -117,6 +117,13 @@ public struct IRCRegistration: Sendable {
         }
     }
 
+    /// After registration the session handles NICK; it reports the new nick here so CAP
+    /// replies it still routes through `handle` address the client by its current nick.
+    public mutating func renamed(to newNick: String) {
+        guard isRegistered else { return }
+        nick = newNick
+    }
+
     // MARK: - Commands
 
     mutating func nick(_ message: IRCMessage) -> [Action] {

@@ -213,6 +213,9 @@ struct IRCRegistrationTests {
             ":chatd.test 462 a :You may not reregister",
         ])
         #expect(run.machine.capabilities == ["echo-message"])
+        run.machine.renamed(to: "b")
+        run.feed("CAP LIST")
+        #expect(run.takeSent() == [":chatd.test CAP b LIST echo-message"])
     }
 
     @Test("a claim answer for a nick that is not pending is ignored")
