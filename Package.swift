@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "ChatDaemon",
             dependencies: [
-                "Room", "Systemd", "EventLoop", "ChatProtocol", "CBuildInfo",
+                "Room", "Systemd", "EventLoop", "ChatProtocol", "IRCProtocol", "CBuildInfo",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],

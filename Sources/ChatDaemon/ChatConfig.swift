@@ -10,6 +10,8 @@ import Logging
 public enum ListenScheme: String, CaseIterable, Sendable, Hashable {
     /// The seed's length-framed protocol; also what an address without a scheme means.
     case framed
+    /// IRC (Modern IRC documents + IRCv3 capability negotiation).
+    case irc
 
     /// Schemes DESIGN.md §7 names that this build does not serve yet: named in the error so an
     /// operator sees "not supported" rather than "unknown".

@@ -64,7 +64,8 @@ public final class ChatServer: @unchecked Sendable {
         loops = try (0..<n).map { i throws(Errno) in try EventLoop(index: i) }
         let limits = ChatLimits(config)
         hub = ChatHub(loopCount: n, limits: limits, doorbells: loops.map { l in { @Sendable in l.wakeUp() } })
-        workers = loops.map { LoopWorker(loop: $0, hub: hub, limits: limits, logger: logger) }
+        let irc = IRCServerSettings(config)
+        workers = loops.map { LoopWorker(loop: $0, hub: hub, limits: limits, irc: irc, logger: logger) }
 
         let activated = SocketActivation.takeListeners(logger: logger)
         if !activated.isEmpty {

@@ -31,6 +31,8 @@ final class Connection {
     var rooms: [Membership] = []
     /// Incremented on every join; a `.joined` message for an older join is ignored.
     var joinSequence: UInt32 = 0
+    /// IRC state (registration, capabilities, pings); nil for framed connections.
+    var irc: IRCState?
 
     /// Input bytes of an incomplete frame. nil while none is pending: idle connections carry
     /// no input buffer.

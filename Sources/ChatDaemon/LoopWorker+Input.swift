@@ -12,6 +12,7 @@ extension LoopWorker {
     func decode(_ conn: Connection, _ bytes: UnsafeRawBufferPointer) -> Int {
         switch conn.wire {
         case .framed: decodeFrames(conn, bytes)
+        case .irc: decodeLines(conn, bytes)
         }
     }
 

@@ -6,8 +6,9 @@ import Room
 /// member of that protocol gets a retain and an append — no per-recipient dispatch.
 struct RoomMembers {
     var framed: [Connection] = []
+    var irc: [Connection] = []
 
-    var isEmpty: Bool { framed.isEmpty }
+    var isEmpty: Bool { framed.isEmpty && irc.isEmpty }
 }
 
 extension LoopWorker {
@@ -18,6 +19,7 @@ extension LoopWorker {
         if !list.framed.isEmpty, let bytes = FramedEncoding.bytes(for: event) {
             for conn in list.framed where conn.id != except { enqueue(bytes, to: conn) }
         }
+        if !list.irc.isEmpty { deliverIRC(event, to: list.irc, except: except) }
     }
 
     /// Makes the membership `at` of `conn` active in the local member list of its room.
@@ -28,6 +30,9 @@ extension LoopWorker {
         case .framed:
             conn.rooms[i].index = list.framed.count
             list.framed.append(conn)
+        case .irc:
+            conn.rooms[i].index = list.irc.count
+            list.irc.append(conn)
         }
         members[roomID] = list
     }
@@ -39,6 +44,7 @@ extension LoopWorker {
         guard idx >= 0, var list = members.removeValue(forKey: membership.room.id) else { return }
         switch conn.wire {
         case .framed: Self.swapRemove(conn, at: idx, from: &list.framed, room: membership.room)
+        case .irc: Self.swapRemove(conn, at: idx, from: &list.irc, room: membership.room)
         }
         if !list.isEmpty { members[membership.room.id] = list }
     }

@@ -1,4 +1,5 @@
 import EventLoop
+import IRCProtocol
 import Logging
 import Room
 
@@ -10,6 +11,7 @@ extension LoopWorker {
     func showJoin(_ conn: Connection, _ joined: JoinedRoom, membership i: Int) {
         switch conn.wire {
         case .framed: showJoinFramed(conn, joined)
+        case .irc: showJoinIRC(conn, joined)
         }
         addLocalMember(conn, at: i)
     }
@@ -18,6 +20,7 @@ extension LoopWorker {
     func deliverDirect(_ event: RoomEvent, to conn: Connection) {
         switch conn.wire {
         case .framed: if let bytes = FramedEncoding.encode(event) { enqueue(bytes, to: conn) }
+        case .irc: deliverDirectIRC(event, to: conn)
         }
     }
 
@@ -27,6 +30,9 @@ extension LoopWorker {
         case .framed:
             if let error { return FramedEncoding.error(error) }
             return notice.map(FramedEncoding.notice)
+        case .irc:
+            guard let text = error ?? notice else { return nil }
+            return IRCEncoding.line(IRCReply(server: irc.serverName).error(text))
         }
     }
 
@@ -34,6 +40,7 @@ extension LoopWorker {
     func showOwnRename(_ conn: Connection, old: EventSource) {
         switch conn.wire {
         case .framed: reply(conn, FramedEncoding.notice("\(old.nick) is now known as \(conn.name)"))
+        case .irc: reply(conn, IRCEncoding.line(IRCMessage(source: old.mask, command: "NICK", params: [conn.name])))
         }
     }
 

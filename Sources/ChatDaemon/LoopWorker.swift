@@ -1,6 +1,7 @@
 import ChatProtocol
 import EventLoop
 import Glibc
+import IRCProtocol
 import Logging
 import Room
 import Synchronization
@@ -10,7 +11,7 @@ import Synchronization
 /// Everything here runs on the loop's thread; the only shared state is behind `ChatHub`.
 final class LoopWorker: EventLoopHandler {
     enum TimerKind: UInt32 {
-        case handshake = 1, idle, softLimit, resumeReading, linger, acceptRetry, shutdownDeadline
+        case handshake = 1, idle, softLimit, resumeReading, linger, acceptRetry, shutdownDeadline, ircPing
     }
 
     static let listenerTokenBase: UInt64 = 1 << 62
@@ -47,6 +48,8 @@ final class LoopWorker: EventLoopHandler {
 
     /// Local members of each room (by room id) on this loop, per protocol.
     var members: [Int: RoomMembers] = [:]
+    /// IRC settings (server name, ping timing) from the configuration at start.
+    let irc: IRCServerSettings
 
     let readBuffer: UnsafeMutableRawBufferPointer
     let iovecs = IOVecPool(coalesceAverageBelow: LoopWorker.coalesceBelow)
@@ -74,9 +77,10 @@ final class LoopWorker: EventLoopHandler {
     var shutdownDeadline: UInt64 = 0
     var shuttingDown: Bool { shutdownDeadline != 0 }
 
-    init(loop: EventLoop, hub: ChatHub, limits: ChatLimits, logger: Logger) {
+    init(loop: EventLoop, hub: ChatHub, limits: ChatLimits, irc: IRCServerSettings, logger: Logger) {
         self.loop = loop
         self.hub = hub
+        self.irc = irc
         self.limits = limits
         self.logger = logger
         readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
@@ -231,6 +235,7 @@ final class LoopWorker: EventLoopHandler {
         let id = ConnectionID(loop: loop.index, slot: slot, generation: generation)
         let bucket = TokenBucket(ratePerSecond: limits.msgRate, burst: limits.msgBurst, now: loop.now)
         let conn = Connection(fd: fd, id: id, wire: wire, peer: peer, admitted: refusal == nil, bucket: bucket, now: loop.now)
+        if wire == .irc { conn.irc = IRCState(registration: IRCRegistration(irc.registration)) }
         do {
             try loop.epoll.add(fd, events: .connection, token: conn.token)
         } catch {
@@ -249,6 +254,7 @@ final class LoopWorker: EventLoopHandler {
         logger.debug("connection accepted", metadata: ["chat.peer": "\(peer)"])
         schedule(conn, .handshake, at: loop.now &+ limits.handshakeTimeout)
         if limits.idleTimeout > 0 { schedule(conn, .idle, at: loop.now &+ limits.idleTimeout) }
+        if wire == .irc { schedule(conn, .ircPing, at: loop.now &+ irc.pingInterval) }
     }
 
     func schedule(_ conn: Connection, _ kind: TimerKind, at deadline: UInt64) {
@@ -263,7 +269,8 @@ final class LoopWorker: EventLoopHandler {
             if conn.phase == .handshake && conn.closeReason == nil {
                 let secs = Double(limits.handshakeTimeout) / 1e9
                 let text = secs == secs.rounded() ? "\(Int(secs))" : "\(secs)"
-                closeGracefully(conn, error: "handshake timeout: no username within \(text) s", reason: "handshake timeout")
+                let what = conn.wire == .irc ? "registration" : "username"
+                closeGracefully(conn, error: "handshake timeout: no \(what) within \(text) s", reason: "handshake timeout")
             }
         case .idle:
             guard limits.idleTimeout > 0, conn.phase != .closing else { return }
@@ -280,6 +287,8 @@ final class LoopWorker: EventLoopHandler {
                 conn.pausedForRate = false
                 resumeInput(conn)
             }
+        case .ircPing:
+            ircPingTimer(conn)
         case .linger:
             destroy(conn)
         default:

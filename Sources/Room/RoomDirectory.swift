@@ -23,6 +23,12 @@ public final class RoomDirectory: Sendable {
 
     public enum LookupError: Error, Equatable { case tooManyRooms }
 
+    /// The room called `name` if it exists (lookups that must not create one: IRC NAMES, TOPIC).
+    public func existing(named name: String) -> Room? {
+        let key = NameKey.fold(name)
+        return state.withLock { $0.rooms[key] }
+    }
+
     public func room(named name: String, limits: ChatLimits) -> Result<Room, LookupError> {
         let key = NameKey.fold(name)
         return state.withLock { s in

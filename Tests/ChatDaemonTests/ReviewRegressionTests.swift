@@ -22,7 +22,7 @@ import Testing
             let hub = ChatHub(loopCount: 1, limits: ChatLimits(), doorbells: [{ @Sendable in loop.wakeUp() }])
             var logger = Logger(label: "review")
             logger.logLevel = .critical
-            let worker = LoopWorker(loop: loop, hub: hub, limits: ChatLimits(), logger: logger)
+            let worker = LoopWorker(loop: loop, hub: hub, limits: ChatLimits(), irc: IRCServerSettings(ChatConfig()), logger: logger)
             let fd = try Socket.listen(try SocketAddress(host: "127.0.0.1", port: 0), reusePort: true)
             try worker.addListener(fd, owned: true, scheme: .framed)
             let port = Socket.localAddress(fd)!.port

@@ -1,0 +1,106 @@
+import EventLoop
+import IRCProtocol
+import Room
+
+extension EventSource {
+    /// `nick!user@host`: the IRC source of everything this user does.
+    var mask: String { "\(nick)!\(user)@\(host)" }
+}
+
+/// IRC bytes of room events (Modern IRC message format, IRCv3 server-time). A room event is
+/// encoded once for all IRC recipients with the `@time=` tag first; recipients that did not
+/// negotiate server-time are sent the same bytes from `tagLength` on. Text from other protocols
+/// that does not fit one line (longer than 512 bytes, or with line breaks) becomes several lines;
+/// then the tag-less recipients need their own copy, made once in a second slot.
+enum IRCEncoding {
+    /// `@time=YYYY-MM-DDThh:mm:ss.sssZ ` — fixed width.
+    static let tagLength = 1 + 5 + IRCServerTime.length + 1
+    /// The slot of the tag-less copy of multi-line encodings.
+    static let plainSlot = ProtocolSlot.irc + 1
+
+    /// One message as a shared line (replies, numerics); an unwritable message becomes nothing.
+    static func line(_ message: IRCMessage) -> SharedBytes {
+        lines([message])
+    }
+
+    static func lines(_ messages: [IRCMessage]) -> SharedBytes {
+        var buffer: [UInt8] = []
+        for m in messages { try? m.write(into: &buffer) }
+        return SharedBytes.make(buffer)
+    }
+
+    /// The tagged encoding every IRC member of the event's room shares; nil when IRC clients are
+    /// not shown the event.
+    @inline(__always)
+    static func bytes(for event: RoomEvent) -> SharedBytes? {
+        if let done = event.encoded(slot: ProtocolSlot.irc) { return done }
+        guard let fresh = encode(event, serverTime: true) else { return nil }
+        return event.storeEncoding(fresh, slot: ProtocolSlot.irc)
+    }
+
+    /// For recipients without server-time: the tagged bytes and the offset to send them from,
+    /// or (for multi-line encodings) a tag-less copy.
+    static func plain(for event: RoomEvent, tagged: SharedBytes) -> (SharedBytes, Int)? {
+        if isSingleLine(tagged) { return (tagged, tagLength) }
+        if let done = event.encoded(slot: plainSlot) { return (done, 0) }
+        guard let fresh = encode(event, serverTime: false) else { return nil }
+        return (event.storeEncoding(fresh, slot: plainSlot), 0)
+    }
+
+    static func isSingleLine(_ bytes: SharedBytes) -> Bool {
+        bytes.withBytes { b in
+            var lines = 0
+            for byte in b where byte == 0x0A { lines &+= 1 }
+            return lines == 1
+        }
+    }
+
+    /// Encodes `event` (for a private message: to `target`), optionally with the server-time tag
+    /// and a batch tag (history replay).
+    static func encode(_ event: RoomEvent, serverTime: Bool, target privateTarget: String? = nil, batch: String? = nil)
+        -> SharedBytes?
+    {
+        let source = event.source.mask
+        let target = event.room.map(IRCNames.channel(forRoom:)) ?? privateTarget ?? "*"
+        let time: Int64? = serverTime ? event.time : nil
+        let extra = batch.map { [IRCTag("batch", $0)] } ?? []
+        var buffer: [UInt8] = []
+        switch event.kind {
+        case .message, .notice, .action:
+            let kind: IRCChatKind = event.kind == .notice ? .notice : .privmsg
+            let ok = event.withText { text -> Bool in
+                var offset = 0
+                repeat {
+                    guard let line = IRCChatLine.append(
+                        kind, source: source, target: target, text: UnsafeRawBufferPointer(rebasing: text[offset...]),
+                        action: event.kind == .action, serverTime: time, tags: extra, to: &buffer)
+                    else { return false }
+                    offset &+= line.textConsumed
+                } while offset < text.count
+                return true
+            }
+            guard ok else { return nil }
+        default:
+            var tags: [IRCTag] = []
+            if let time { tags.append(IRCTag("time", IRCServerTime.format(millisecondsSince1970: time))) }
+            tags += extra
+            let params: [String]
+            let command: String
+            switch event.kind {
+            case .join: (command, params) = ("JOIN", [target])
+            case .part: (command, params) = ("PART", event.textCount == 0 ? [target] : [target, IRCReply.text(event.text)])
+            case .quit: (command, params) = ("QUIT", [event.textCount == 0 ? "Client Quit" : IRCReply.text(event.text)])
+            case .nick: (command, params) = ("NICK", [event.text])
+            case .topic: (command, params) = ("TOPIC", [target, IRCReply.text(event.text)])
+            case .away: (command, params) = ("AWAY", event.textCount == 0 ? [] : [IRCReply.text(event.text)])
+            case .message, .notice, .action: return nil
+            }
+            do {
+                try IRCMessage(tags: tags, source: source, command: command, params: params).write(into: &buffer)
+            } catch {
+                return nil
+            }
+        }
+        return SharedBytes.make(buffer)
+    }
+}

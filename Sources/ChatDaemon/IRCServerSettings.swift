@@ -1,0 +1,39 @@
+import EventLoop
+import IRCProtocol
+
+/// The IRC listener's settings, from the configuration at start (a reload keeps them).
+struct IRCServerSettings: Sendable {
+    let serverName: String
+    let networkName: String
+    /// Nanoseconds without input before the server pings.
+    let pingInterval: UInt64
+    /// Nanoseconds to answer a ping.
+    let pingTimeout: UInt64
+    let registration: IRCRegistration.Configuration
+    /// "Tue Dec 1 2026 at 03:04:05 UTC" of the start, for 003.
+    let created: String
+    /// Channels one IRC client may be in (CHANLIMIT, 405).
+    static let maxChannels = 50
+
+    init(_ c: ChatConfig) {
+        serverName = c.serverName
+        networkName = c.networkName
+        pingInterval = Monotonic.nanoseconds(seconds: c.ircPingInterval)
+        pingTimeout = Monotonic.nanoseconds(seconds: c.ircPingTimeout)
+        registration = IRCRegistration.Configuration(
+            server: c.serverName, password: c.ircPassword, maxNickBytes: 32)
+        created = IRCServerTime.format(millisecondsSince1970: WallClock.milliseconds())
+    }
+
+    /// 005 ISUPPORT (Modern IRC "RPL_ISUPPORT Parameters").
+    var isupport: [IRCISupportToken] {
+        [
+            IRCISupportToken("CASEMAPPING", "ascii"), IRCISupportToken("CHANTYPES", "#"),
+            IRCISupportToken("PREFIX", "()"), IRCISupportToken("CHANMODES", ",,,"),
+            IRCISupportToken("NICKLEN", 32), IRCISupportToken("CHANNELLEN", 33), IRCISupportToken("TOPICLEN", 390),
+            IRCISupportToken("NETWORK", networkName), IRCISupportToken("CHANLIMIT", "#:\(Self.maxChannels)"),
+            IRCISupportToken("TARGMAX", "PRIVMSG:1,NOTICE:1,JOIN:\(Self.maxChannels),PART:\(Self.maxChannels),NAMES:1,WHOIS:1"),
+            IRCISupportToken("AWAYLEN", 390), IRCISupportToken("UTF8ONLY"), IRCISupportToken("MODES", 0),
+        ]
+    }
+}
