@@ -48,8 +48,6 @@ swift build "${SCRATCH[@]}" -c release --product chatd-bench >>"$LOG" 2>&1
 BIN=$(swift build "${SCRATCH[@]}" -c release --show-bin-path)
 CHATD=$BIN/chatd
 BENCH=$BIN/chatd-bench
-HAVE_IRC=0
-"$CHATD" --help 2>&1 | grep -q "irc://" && HAVE_IRC=1
 
 if [[ $PEERS == *" nio "* ]]; then
     echo "== building NIOChatServer $NIO_TAG (release, in $WORK/nio, never committed)"
@@ -187,6 +185,13 @@ run() {
 }
 
 [[ $HAVE_SEED == 1 ]] || PEERS=${PEERS/ seed / }
+
+# chatd-irc rows when this chatd serves IRC: it starts and accepts on an irc:// listener.
+HAVE_IRC=0
+PORT=$((PORT + 1))
+if start_server chatd-irc "$PORT" 2>/dev/null; then HAVE_IRC=1; fi
+stop_server
+echo "== chatd's IRC listener: $([[ $HAVE_IRC == 1 ]] && echo "measured (chatd-irc rows)" || echo "not in this build, no chatd-irc rows")"
 
 echo "== fanout: 100 clients, 1 room, 1 sender, as fast as possible ($PROCS generator processes)"
 for s in $(only chatd chatd-h50 chatd-t2 chatd-irc seed nio redis ngircd); do
