@@ -1,5 +1,4 @@
 import BenchCore
-import CEventLoopShims
 import EventLoop
 import Glibc
 import Histogram

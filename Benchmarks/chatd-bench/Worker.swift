@@ -1,7 +1,6 @@
 #if canImport(BenchCore)
 import BenchCore
 #endif
-import CEventLoopShims
 import EventLoop
 import Glibc
 import Histogram

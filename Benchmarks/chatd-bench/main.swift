@@ -2,7 +2,6 @@ import ArgumentParser
 #if canImport(BenchCore)
 import BenchCore
 #endif
-import CEventLoopShims
 import EventLoop
 import Glibc
 
