@@ -2,7 +2,7 @@
 # Installs what building and testing chatd needs on a fresh Debian 12 machine that has only the
 # Swift toolchain. Idempotent: installs only what is missing. Called by `make setup`.
 set -euo pipefail
-PKGS=(pkg-config libsystemd-dev libedit-dev libsqlite3-dev libssl-dev openssl tmux python3 procps util-linux iproute2 lintian dpkg-dev fakeroot systemd)
+PKGS=(pkg-config libsystemd-dev libedit-dev libsqlite3-dev libssl-dev openssl tmux irssi ii python3 procps util-linux iproute2 lintian dpkg-dev fakeroot systemd)
 # scripts/check-markdown.py parses with Debian's markdown-it-py (run by /usr/bin/python3);
 # the .deb: patchelf points the programs at /usr/lib/chatd, man checks the generated pages.
 PKGS+=(python3-markdown-it patchelf man-db)
