@@ -11,7 +11,7 @@ DEB_OUT    ?= out
 GIT_COMMIT := $(shell c=$$(git rev-parse --short=12 HEAD 2>/dev/null) && { git diff --quiet HEAD 2>/dev/null && echo $$c || echo $$c-dirty; } || echo unknown)
 BUILD_INFO := -Xcc '-DCHATD_GIT_COMMIT="$(GIT_COMMIT)"'
 
-.PHONY: check-markdown fuzz test-tsan test-asan soak test-hostile bench-micro deb-check test-system unit-check setup build release run test test-unit test-system test-client test-compat deb bench bench-micro fuzz test-tsan test-asan soak clean
+.PHONY: setup build release run test test-unit deb deb-check test-system check-markdown unit-check bench bench-micro fuzz test-tsan test-asan soak test-hostile clean
 
 setup:
 	@./scripts/setup.sh

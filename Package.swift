@@ -1,7 +1,8 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
-// Module arrows point one way: chatd → ChatDaemon → {Room, Systemd, TLS} → {ChatProtocol, EventLoop}.
+// Module arrows point one way: chatd → ChatDaemon → {Room, Systemd, TLS} → {ChatProtocol, EventLoop}
+// (Systemd uses only EventLoop's Posix wrappers and Locked).
 // EventLoop, ChatProtocol, IRCProtocol and WebProtocol import nothing of the project (CEventLoopShims is EventLoop's
 // private C header, not a module of its own design).
 let strict: [SwiftSetting] = [
@@ -48,7 +49,7 @@ let package = Package(
         .target(name: "WebProtocol", swiftSettings: strict),
         .target(
             name: "Room",
-            dependencies: ["EventLoop", "ChatProtocol", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["EventLoop", "ChatProtocol"],
             swiftSettings: hot),
         // OpenSSL 3 from Debian (libssl-dev); the shim re-exports the macros Swift cannot import.
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
@@ -67,7 +68,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "Systemd",
-            dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CSystemd", "EventLoop", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         // The git commit the binary was built from (a -D define from the Makefile; see the target).
         .target(name: "CBuildInfo"),
@@ -82,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "chatd",
             dependencies: [
-                "ChatDaemon", "Systemd",
+                "ChatDaemon", "Systemd", "EventLoop",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -104,7 +105,8 @@ let package = Package(
         .executableTarget(
             name: "chatd-bench",
             dependencies: [
-                "EventLoop", "ChatProtocol", "BenchCore",
+                // CEventLoopShims: the benchmark calls epoll/accept4 shims directly.
+                "EventLoop", "CEventLoopShims", "ChatProtocol", "BenchCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],

@@ -2,8 +2,10 @@
 // that decide whether a combination is usable. Where the values come from (flags, environment,
 // JSON file) is ConfigLoader's business; this file knows nothing about sources.
 
+import EventLoop
 import Glibc
 import Logging
+import Room
 
 /// The wire format a listener speaks (DESIGN.md §7): `SCHEME://` in front of a listen address,
 /// and the `FileDescriptorName=` of a socket-activated listener.
@@ -138,35 +140,11 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// "" and "*" → "::" (all addresses), "localhost" → "127.0.0.1", numeric hosts in canonical
-    /// inet_ntop form, anything else nil.
+    /// inet_ntop form, anything else nil: EventLoop's `SocketAddress` rules, the only copy.
     static func canonicalHost(_ text: String) -> String? {
-        switch text {
-        case "", "*": return "::"
-        case "localhost": return "127.0.0.1"
-        default: break
-        }
-        if text.contains(":") {
-            var address = in6_addr()
-            guard inet_pton(AF_INET6, text, &address) == 1 else { return nil }
-            return numericString(family: AF_INET6, of: address, capacity: Int(INET6_ADDRSTRLEN))
-        } else {
-            var address = in_addr()
-            guard inet_pton(AF_INET, text, &address) == 1 else { return nil }
-            return numericString(family: AF_INET, of: address, capacity: Int(INET_ADDRSTRLEN))
-        }
-    }
-
-    private static func numericString<Address>(family: CInt, of address: Address, capacity: Int)
-        -> String?
-    {
-        var buffer = [CChar](repeating: 0, count: capacity + 1)
-        let ok = withUnsafeBytes(of: address) { raw in
-            buffer.withUnsafeMutableBufferPointer { out in
-                inet_ntop(family, raw.baseAddress, out.baseAddress, socklen_t(capacity)) != nil
-            }
-        }
-        guard ok else { return nil }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        // Brackets belong to the HOST:PORT syntax `parse` handles, not to a bare host.
+        guard !text.hasPrefix("[") else { return nil }
+        return SocketAddress.canonicalHost(text)
     }
 }
 
@@ -281,16 +259,19 @@ public struct ChatConfig: Sendable, Equatable {
             }
     }
 
-    /// `threads`, or the number of online CPUs when `threads` is 0 (at least 1).
-    public var resolvedThreads: Int {
-        if threads > 0 { return threads }
-        return max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    /// `threads`, or the number of online CPUs when `threads` is 0, at most `maxThreads`.
+    public var resolvedThreads: Int { Self.resolveThreads(threads, cpuCount: Posix.cpuCount) }
+
+    /// The rule of `resolvedThreads`, testable with any CPU count: a 300-CPU host runs 256
+    /// loops, since a connection ID and a loop set hold 8 bits of loop index.
+    static func resolveThreads(_ threads: Int, cpuCount: Int) -> Int {
+        min(threads > 0 ? threads : cpuCount, maxThreads)
     }
 
     // MARK: - Validation
 
     /// Upper bounds, chosen to keep one connection's memory and one timer's range sane.
-    public static let maxThreads = 256
+    public static let maxThreads = ConnectionID.maxLoops
     public static let maxMessageBytesLimit = 16 << 20
     public static let maxQueueBytes = 1 << 30
     public static let maxListenAddresses = 64

@@ -59,7 +59,7 @@ public final class ChatServer: @unchecked Sendable {
         // A client vanishing mid-write must not kill the daemon: writev(2) on a reset socket
         // raises SIGPIPE unless it is ignored (there is no MSG_NOSIGNAL for writev).
         signal(SIGPIPE, SIG_IGN)
-        if handleSignals { SignalFD.block(ControlLoop.handledSignals) }
+        if handleSignals { try SignalFD.block(ControlLoop.handledSignals) }
         let n = config.resolvedThreads
         loops = try (0..<n).map { i throws(Errno) in try EventLoop(index: i) }
         let limits = ChatLimits(config)
@@ -81,7 +81,8 @@ public final class ChatServer: @unchecked Sendable {
                     continue
                 }
                 for w in workers { try w.addListener(s.fd, owned: false, scheme: scheme) }
-                if let a = Socket.localAddress(s.fd) { boundAddresses.append(a); boundSchemes.append(scheme) }
+                boundAddresses.append(try Socket.localAddress(s.fd))
+                boundSchemes.append(scheme)
                 logger.info("listening (socket activation)", metadata: ["chat.listener": "\(s.name)", "chat.protocol": "\(scheme.rawValue)"])
             }
         } else {
@@ -114,8 +115,9 @@ public final class ChatServer: @unchecked Sendable {
                     throw ChatServerError("cannot listen on \(listen): \(error)")
                 }
                 try w.addListener(fd, owned: true, scheme: listen.scheme)
-                if port == 0, let bound = Socket.localAddress(fd) { port = bound.port }
-                if w.loop.index == 0, let bound = Socket.localAddress(fd) {
+                let bound = try Socket.localAddress(fd)
+                if port == 0 { port = bound.port }
+                if w.loop.index == 0 {
                     boundAddresses.append(bound)
                     boundSchemes.append(listen.scheme)
                 }

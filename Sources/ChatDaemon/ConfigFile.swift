@@ -9,6 +9,7 @@
 // with read(2) keeps loading synchronous and reads it exactly once.
 
 import Configuration
+import EventLoop
 import Glibc
 
 /// A parsed config file: its path and the provider that the ConfigReader queries.
@@ -39,18 +40,21 @@ struct ConfigFile: Sendable {
         func failure(_ what: String) -> ConfigError {
             ConfigError("cannot read config file '\(path)': \(what)")
         }
-        var fd: CInt
-        repeat { fd = open(path, O_RDONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
-        guard fd >= 0 else { throw failure(String(cString: strerror(errno))) }
-        defer { close(fd) }
+        let fd: CInt
+        do { fd = try Posix.open(path, O_RDONLY) } catch { throw failure(String(cString: strerror(error.rawValue))) }
+        defer { Posix.close(fd) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16384)
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw failure(String(cString: strerror(errno)))
+            let result: IOResult<Int>
+            do {
+                result = try chunk.withUnsafeMutableBytes { buffer throws(Errno) in try Posix.read(fd, buffer) }
+            } catch {
+                // (withUnsafeMutableBytes rethrows untyped; the error is Posix.read's Errno.)
+                throw failure((error as? Errno).map { String(cString: strerror($0.rawValue)) } ?? "\(error)")
             }
+            // A regular file never says EAGAIN; a non-blocking FIFO someone pointed us at might.
+            guard case .processed(let n) = result else { throw failure("not a regular file (read would block)") }
             if n == 0 { break }
             bytes.append(contentsOf: chunk[0..<n])
             guard bytes.count <= maxBytes else { throw failure("larger than \(maxBytes) bytes") }

@@ -18,9 +18,9 @@
 // reporter that collects such failures, and the load throws the first one.
 
 import Configuration
+import EventLoop
 import Glibc
 import Logging
-import Synchronization
 
 /// Settings given on the command line; nil = not given. One optional per `ChatConfig` field.
 public struct ConfigOverrides: Sendable, Equatable {
@@ -251,7 +251,7 @@ final class ConfigAccessRecorder: AccessReporter, Sendable {
         var failure: Failure?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     func report(_ event: AccessEvent) {
         guard let name = event.metadata.key.components.last else { return }

@@ -46,7 +46,15 @@ final class ControlLoop: EventLoopHandler {
 
     func loop(_ loop: EventLoop, event token: UInt64, events: EpollEvents) {
         guard token == Self.signalToken else { return }
-        while let sig = signals?.next() {
+        while true {
+            let next: CInt?
+            do {
+                next = try signals?.next()
+            } catch {
+                server.logger.error("cannot read signals", metadata: ["chat.reason": "\(error)"])
+                return
+            }
+            guard let sig = next else { return }
             switch sig {
             case SIGHUP: reload()
             default:

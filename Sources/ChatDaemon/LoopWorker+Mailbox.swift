@@ -50,7 +50,8 @@ extension LoopWorker {
         guard !shuttingDown else { return }
         shutdownDeadline = deadline
         for l in listeners {
-            loop.epoll.remove(l.fd)
+            // Closing would deregister an owned fd anyway; a systemd-owned one stays open.
+            try? loop.epoll.remove(l.fd)
             if l.owned { Posix.close(l.fd) }
         }
         listeners.removeAll()

@@ -215,7 +215,11 @@ final class LoopWorker: EventLoopHandler {
     func pauseAccepting(_ error: Errno) {
         guard !acceptPaused else { return }
         acceptPaused = true
-        for l in listeners { loop.epoll.remove(l.fd) }
+        for l in listeners {
+            do { try loop.epoll.remove(l.fd) } catch {
+                logger.error("cannot pause a listener", metadata: ["chat.reason": "\(error)"])
+            }
+        }
         logger.warning("accept paused: out of file descriptors", metadata: ["chat.reason": "\(error)"])
         loop.schedule(Timer(deadline: loop.now &+ 100_000_000, token: 0, kind: TimerKind.acceptRetry.rawValue))
     }

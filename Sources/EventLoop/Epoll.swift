@@ -29,7 +29,7 @@ public struct Epoll: ~Copyable {
     public let capacity: Int
 
     public init(maxEvents: Int = 512) throws(Errno) {
-        fd = try Posix.mustSucceed("epoll_create1") { epoll_create1(Int32(EPOLL_CLOEXEC)) }
+        fd = try Posix.epollCreate(flags: Int32(EPOLL_CLOEXEC))
         capacity = maxEvents
         events = .allocate(capacity: maxEvents)
     }
@@ -49,23 +49,19 @@ public struct Epoll: ~Copyable {
 
     /// Closing an fd removes it from the interest list by itself (epoll(7), Q6) as long as no
     /// duplicate exists; explicit removal is for fds that stay open (listeners on pause).
-    public func remove(_ target: CInt) {
-        var ev = epoll_event()
-        _ = epoll_ctl(fd, EPOLL_CTL_DEL, target, &ev)
+    public func remove(_ target: CInt) throws(Errno) {
+        try Posix.epollCtl(fd, EPOLL_CTL_DEL, target, events: 0, token: 0)
     }
 
     private func ctl(_ op: CInt, _ target: CInt, _ mask: EpollEvents, _ token: UInt64) throws(Errno) {
-        var ev = epoll_event()
-        ev.events = mask.rawValue
-        ev.data.u64 = token
-        _ = try Posix.mustSucceed("epoll_ctl") { epoll_ctl(fd, op, target, &ev) }
+        try Posix.epollCtl(fd, op, target, events: mask.rawValue, token: token)
     }
 
-    /// Waits up to `timeoutMilliseconds` (-1 = forever). EINTR counts as zero events: the caller's
-    /// loop simply goes round again.
-    public func wait(timeoutMilliseconds: CInt) -> Int {
-        let n = epoll_wait(fd, events, CInt(capacity), timeoutMilliseconds)
-        return n < 0 ? 0 : Int(n)
+    /// Waits up to `timeoutMilliseconds` (-1 = forever). EINTR counts as zero events: the
+    /// caller's loop simply goes round again. Any other error is thrown: a loop that ignored it
+    /// would spin at 100% CPU on a broken epoll fd without ever saying so.
+    public func wait(timeoutMilliseconds: CInt) throws(Errno) -> Int {
+        try Posix.epollWait(fd, events, capacity: CInt(capacity), timeoutMilliseconds: timeoutMilliseconds)
     }
 
     @inlinable public func token(at i: Int) -> UInt64 { events[i].data.u64 }

@@ -7,20 +7,30 @@ public struct EventFD: ~Copyable {
     public let fd: CInt
 
     public init() throws(Errno) {
-        fd = try Posix.mustSucceed("eventfd") { eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC)) }
+        fd = try Posix.eventfd(flags: Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
     }
 
     deinit { Posix.close(fd) }
 
-    /// Thread-safe: eventfd writes are atomic adds to a kernel counter.
+    /// Thread-safe: eventfd writes are atomic adds to a kernel counter. EAGAIN (the counter at
+    /// its maximum) means a wake-up is pending anyway. eventfd(2) names no other error for an
+    /// 8-byte write to a valid eventfd, so any other is a broken invariant, not a condition.
     public func signal() {
         var one: UInt64 = 1
-        _ = withUnsafeBytes(of: &one) { Glibc.write(fd, $0.baseAddress, 8) }
+        do {
+            _ = try withUnsafeBytes(of: &one) { bytes throws(Errno) in try Posix.write(fd, bytes) }
+        } catch {
+            fatalError("eventfd doorbell: \(error)")
+        }
     }
 
-    /// Resets the counter so the next `signal()` produces a new edge.
+    /// Resets the counter so the next `signal()` produces a new edge (EAGAIN: already zero).
     public func drain() {
         var value: UInt64 = 0
-        _ = withUnsafeMutableBytes(of: &value) { Glibc.read(fd, $0.baseAddress, 8) }
+        do {
+            _ = try withUnsafeMutableBytes(of: &value) { bytes throws(Errno) in try Posix.read(fd, bytes) }
+        } catch {
+            fatalError("eventfd doorbell: \(error)")
+        }
     }
 }

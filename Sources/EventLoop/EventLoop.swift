@@ -78,7 +78,14 @@ public final class EventLoop: @unchecked Sendable {
         var deferred = false
         while !stopRequested.load(ordering: .acquiring) {
             rearmTimer()
-            let n = epoll.wait(timeoutMilliseconds: deferred ? 0 : heartbeatMilliseconds)
+            let n: Int
+            do {
+                n = try epoll.wait(timeoutMilliseconds: deferred ? 0 : heartbeatMilliseconds)
+            } catch {
+                // epoll_wait(2) fails only for a bad epoll fd or arguments: the loop cannot
+                // continue, and spinning on the error would hide it.
+                fatalError("event loop \(index): \(error)")
+            }
             now = Monotonic.now()
             for i in 0..<n {
                 let token = epoll.token(at: i)

@@ -9,11 +9,8 @@ public struct SignalFD: ~Copyable {
     /// Blocks `signals` for the calling thread (and every thread it creates afterwards — call
     /// this before starting loops) and returns an fd that reports them.
     public init(signals: [CInt]) throws(Errno) {
-        var set = sigset_t()
-        chatd_sigset_empty(&set)
-        for s in signals { chatd_sigset_add(&set, s) }
-        _ = pthread_sigmask(SIG_BLOCK, &set, nil)
-        fd = try Posix.mustSucceed("signalfd") { signalfd(-1, &set, Int32(SFD_NONBLOCK) | Int32(SFD_CLOEXEC)) }
+        let set = try Posix.blockSignals(signals)
+        fd = try Posix.signalfd(set, flags: Int32(SFD_NONBLOCK) | Int32(SFD_CLOEXEC))
     }
 
     deinit { Posix.close(fd) }
@@ -21,17 +18,16 @@ public struct SignalFD: ~Copyable {
     /// Blocks `signals` in the calling thread; threads created afterwards inherit the mask
     /// (pthread_sigmask(3)). Call before spawning loop threads, or the kernel may deliver a
     /// signal to a thread that does not read the signalfd and apply its default action.
-    public static func block(_ signals: [CInt]) {
-        var set = sigset_t()
-        chatd_sigset_empty(&set)
-        for s in signals { chatd_sigset_add(&set, s) }
-        _ = pthread_sigmask(SIG_BLOCK, &set, nil)
+    public static func block(_ signals: [CInt]) throws(Errno) {
+        _ = try Posix.blockSignals(signals)
     }
 
-    /// Next pending signal number, or nil when none is queued.
-    public func next() -> CInt? {
+    /// Next pending signal number, or nil when none is queued. signalfd(2) reads whole
+    /// `signalfd_siginfo` records, so a short read cannot happen.
+    public func next() throws(Errno) -> CInt? {
         var info = signalfd_siginfo()
-        let n = withUnsafeMutableBytes(of: &info) { Glibc.read(fd, $0.baseAddress, $0.count) }
-        return n == MemoryLayout<signalfd_siginfo>.size ? CInt(info.ssi_signo) : nil
+        let r = try withUnsafeMutableBytes(of: &info) { bytes throws(Errno) in try Posix.read(fd, bytes) }
+        guard case .processed(let n) = r, n == MemoryLayout<signalfd_siginfo>.size else { return nil }
+        return CInt(info.ssi_signo)
     }
 }

@@ -8,8 +8,11 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
 
     public init(storage: sockaddr_storage) { self.storage = storage }
 
-    /// Numeric hosts only ("127.0.0.1", "::1", "::", "0.0.0.0"); chatd never does DNS in the
-    /// daemon (a blocking resolver has no place on an event loop).
+    /// chatd's one set of host rules (the daemon's listen addresses, the client's and the
+    /// benchmark's targets all come through here): numeric IPv4/IPv6 only, an IPv6 address may
+    /// be bracketed, "" and "*" mean "::" (all addresses), "localhost" means "127.0.0.1" (the
+    /// only name understood). chatd never does DNS (a blocking resolver has no place on an event
+    /// loop or in a reload).
     public init(host: String, port: Int) throws(Errno) {
         var ss = sockaddr_storage()
         var h = host
@@ -68,6 +71,24 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// `host` under the rules of `init(host:port:)`, in canonical inet_ntop(3) form (so
+    /// `0::1` and `::1` compare equal), or nil when the rules reject it. Unlike `host`, an
+    /// IPv4-mapped address stays IPv6: binding `::ffff:a.b.c.d` is not binding `a.b.c.d`.
+    public static func canonicalHost(_ host: String) -> String? {
+        guard let address = try? SocketAddress(host: host, port: 0) else { return nil }
+        var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        withUnsafeBytes(of: address.storage) { raw in
+            if address.family == AF_INET6 {
+                var a = raw.load(as: sockaddr_in6.self).sin6_addr
+                _ = inet_ntop(AF_INET6, &a, &buf, socklen_t(buf.count))
+            } else {
+                var a = raw.load(as: sockaddr_in.self).sin_addr
+                _ = inet_ntop(AF_INET, &a, &buf, socklen_t(buf.count))
+            }
+        }
+        return buf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
     /// IPv6 in brackets (RFC 3986 §3.2.2), except IPv4-mapped addresses, which `host` prints as
     /// IPv4. (glibc prints some other IPv6 addresses with a dotted tail, so the test is on the
     /// mapped prefix, not on the text.)
@@ -104,10 +125,10 @@ public enum Socket {
             if address.family == AF_INET6 { try Posix.setOption(fd, CInt(IPPROTO_IPV6), IPV6_V6ONLY, CInt(v6Only ? 1 : 0)) }
             var ss = address.storage
             let len = address.length
-            _ = try Posix.mustSucceed("bind") {
-                withUnsafePointer(to: &ss) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, len) } }
+            try withUnsafePointer(to: &ss) { p throws(Errno) in
+                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa throws(Errno) in try Posix.bind(fd, sa, len) }
             }
-            _ = try Posix.mustSucceed("listen") { Glibc.listen(fd, backlog) }
+            try Posix.listen(fd, backlog: backlog)
             return fd
         } catch {
             Posix.close(fd)
@@ -126,13 +147,8 @@ public enum Socket {
     }
 
     /// The address a socket is bound to (the real port after binding port 0).
-    public static func localAddress(_ fd: CInt) -> SocketAddress? {
-        var ss = sockaddr_storage()
-        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let r = withUnsafeMutablePointer(to: &ss) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-        }
-        return r == 0 ? SocketAddress(storage: ss) : nil
+    public static func localAddress(_ fd: CInt) throws(Errno) -> SocketAddress {
+        SocketAddress(storage: try Posix.localAddress(fd))
     }
 
     /// Starts a non-blocking connect; `.wouldBlock` means EINPROGRESS (wait for writability,
@@ -146,21 +162,16 @@ public enum Socket {
                 // Spreading sources over 127.0.0.0/8 multiplies the ephemeral port space (ip(7)).
                 try? Posix.setOption(fd, CInt(IPPROTO_IP), IP_BIND_ADDRESS_NO_PORT, CInt(1))
                 let len = src.length
-                _ = try Posix.mustSucceed("bind") {
-                    withUnsafePointer(to: &src.storage) {
-                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, len) }
-                    }
+                try withUnsafePointer(to: &src.storage) { p throws(Errno) in
+                    try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa throws(Errno) in try Posix.bind(fd, sa, len) }
                 }
             }
             var ss = address.storage
             let len = address.length
-            let r = withUnsafePointer(to: &ss) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, len) }
+            let result = try withUnsafePointer(to: &ss) { p throws(Errno) in
+                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa throws(Errno) in try Posix.connect(fd, sa, len) }
             }
-            if r == 0 { return (fd, .processed(())) }
-            let e = chatd_errno()
-            if e == EINPROGRESS || e == EINTR { return (fd, .wouldBlock) }
-            throw Errno(e, function: "connect")
+            return (fd, result)
         } catch {
             Posix.close(fd)
             throw error
@@ -168,11 +179,9 @@ public enum Socket {
     }
 
     /// SO_ERROR: the result of an asynchronous connect (connect(2), EINPROGRESS).
+    /// A failing getsockopt reports its own errno: either way the connection is not usable.
     public static func pendingError(_ fd: CInt) -> CInt {
-        var err: CInt = 0
-        var len = socklen_t(MemoryLayout<CInt>.size)
-        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
-        return err
+        do { return try Posix.getOption(fd, SOL_SOCKET, SO_ERROR) } catch { return error.rawValue }
     }
 
     public static func setNoDelay(_ fd: CInt) {

@@ -20,6 +20,8 @@ public final class ChatHub: Sendable {
 
     public init(loopCount: Int, limits: ChatLimits, doorbells: [@Sendable () -> Void]) {
         precondition(doorbells.count == loopCount)
+        // A 257th loop would alias loop 0 in every ConnectionID and LoopSet.
+        precondition((1...ConnectionID.maxLoops).contains(loopCount), "loopCount \(loopCount) outside 1...\(ConnectionID.maxLoops)")
         self.loopCount = loopCount
         rooms = RoomDirectory(loopCount: loopCount)
         mailboxes = doorbells.map { Mailbox<LoopMessage>(doorbell: $0) }

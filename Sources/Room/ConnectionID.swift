@@ -6,6 +6,10 @@ public struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
 
     @inlinable public init(rawValue: UInt64) { self.rawValue = rawValue }
 
+    /// Loops a connection ID can name: the top 8 bits hold the loop index (`LoopSet` has as
+    /// many bits), so `--threads` is capped here.
+    public static let maxLoops = 256
+
     @inlinable public init(loop: Int, slot: Int, generation: UInt32) {
         rawValue = UInt64(truncatingIfNeeded: loop) << 56
             | UInt64(generation & 0xFF_FFFF) << 32

@@ -5,6 +5,7 @@
 // stays open across restarts and the first connection can start the service on demand.
 
 import CSystemd
+import EventLoop
 import Glibc
 import Logging
 
@@ -76,11 +77,19 @@ public enum SocketActivation {
             logger.error("closing socket-activation fd that is not a listening stream socket",
                          metadata: ["fd": "\(fd)", "fd.name": "\(name)",
                                     "reason": "\(check < 0 ? errnoDescription(-check) : "wrong type")"])
-            close(fd)
+            Posix.close(fd)
             return nil
         }
-        let flags = fcntl(fd, F_GETFL)
-        if flags >= 0 && flags & O_NONBLOCK == 0 { _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
+        do {
+            let flags = try Posix.fcntl(fd, F_GETFL)
+            if flags & O_NONBLOCK == 0 { try Posix.fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
+        } catch {
+            // A blocking listener would stall its loop in accept(2): refuse it like a bad fd.
+            logger.error("closing socket-activation fd that cannot be made non-blocking",
+                         metadata: ["fd": "\(fd)", "fd.name": "\(name)", "reason": "\(error)"])
+            Posix.close(fd)
+            return nil
+        }
         return ListenedSocket(fd: fd, name: name)
     }
 }

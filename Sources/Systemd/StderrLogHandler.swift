@@ -14,6 +14,7 @@
 // in values are escaped (\n, \t, \xNN), and values containing spaces, quotes or '=' are
 // quoted, so that `key=value` pairs remain unambiguous for grep and log shippers.
 
+import EventLoop
 import Glibc
 import Logging
 
@@ -103,10 +104,10 @@ public struct StderrLogHandler: LogHandler {
         bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n > 0 { offset += n; continue }
-                if n < 0 && errno == EINTR { continue }
-                return  // EAGAIN on a non-blocking stderr, EPIPE, …: drop rather than block a loop
+                let rest = UnsafeRawBufferPointer(rebasing: raw[offset...])
+                // EAGAIN on a non-blocking stderr, EPIPE, …: drop rather than block a loop.
+                guard case .processed(let n)? = try? Posix.write(fd, rest), n > 0 else { return }
+                offset += n
             }
         }
     }

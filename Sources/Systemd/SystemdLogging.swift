@@ -1,9 +1,9 @@
 // Process-wide logging set-up: which LogHandler chatd uses, and the one log level that all
 // of its loggers share and that a reload (SIGHUP) can change while the daemon runs.
 
+import EventLoop
 import Glibc
 import Logging
-import Synchronization
 
 public enum SystemdLogging {
     /// The log backend chosen for this process.
@@ -68,13 +68,12 @@ public enum SystemdLogging {
         guard parts.count == 2, let device = UInt64(parts[0]), let inode = UInt64(parts[1]) else {
             return .stderr
         }
-        var info = stat()
-        guard fstat(stderrFD, &info) == 0 else { return .stderr }
+        guard Posix.isOpen(stderrFD), let info = try? Posix.fstat(stderrFD) else { return .stderr }
         return UInt64(info.st_dev) == device && UInt64(info.st_ino) == inode ? .journal : .stderr
     }
 
     // MARK: - State
 
-    private static let bootstrapped = Mutex<Bool>(false)
-    private static let chosenBackend = Mutex<Backend?>(nil)
+    private static let bootstrapped = Locked<Bool>(false)
+    private static let chosenBackend = Locked<Backend?>(nil)
 }

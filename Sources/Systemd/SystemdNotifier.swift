@@ -11,6 +11,7 @@
 // also checks WATCHDOG_PID against our PID.
 
 import CSystemd
+import EventLoop
 import Glibc
 
 public struct SystemdNotifier: Sendable {
@@ -96,9 +97,7 @@ public struct SystemdNotifier: Sendable {
     }
 
     static func monotonicMicroseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) &* 1_000_000 &+ UInt64(ts.tv_nsec) / 1_000
+        Monotonic.now() / 1_000
     }
 
     static func environment(_ name: String) -> String? {
@@ -129,29 +128,18 @@ public struct SystemdNotifier: Sendable {
         }
         let length = MemoryLayout<sockaddr_un>.offset(of: \.sun_path)! + pathBytes.count + (abstract ? 0 : 1)
 
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var payload = Array(message.utf8)
-        let sent = payload.withUnsafeMutableBytes { bytes in
+        // Blocking, like libsystemd's: READY=1 must not be lost to a momentarily full queue.
+        guard let fd = try? Posix.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), nonBlocking: false) else { return false }
+        defer { Posix.close(fd) }
+        let payload = Array(message.utf8)
+        let sent = payload.withUnsafeBytes { bytes in
             withUnsafePointer(to: &address) { pointer in
                 pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                    retryingInterrupts {
-                        sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), sa, socklen_t(length))
-                    }
+                    try? Posix.sendto(fd, bytes, flags: Int32(MSG_NOSIGNAL), to: sa, socklen_t(length))
                 }
             }
         }
-        return sent == payload.count
-    }
-}
-
-/// Retries a system call that failed with EINTR (signal(7), "Interruption of system calls").
-@inline(__always)
-func retryingInterrupts<T: BinaryInteger>(_ call: () -> T) -> T {
-    while true {
-        let result = call()
-        if result == -1 && errno == EINTR { continue }
-        return result
+        guard case .processed(let n) = sent else { return false }
+        return n == payload.count
     }
 }

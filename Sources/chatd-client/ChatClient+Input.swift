@@ -93,12 +93,15 @@ extension ChatClient {
 
     func readScriptInput() {
         var chunk = [UInt8](repeating: 0, count: 65536)
-        let n = chunk.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress, $0.count) }
-        if n < 0 && (errno == EINTR || errno == EAGAIN) { return }
+        // A read error on stdin (EIO from a vanished terminal) ends the input like EOF does.
+        let result = try? chunk.withUnsafeMutableBytes { bytes throws(Errno) in try Posix.read(0, bytes) }
+        if case .wouldBlock = result { return }
+        let n: Int
+        if case .processed(let count) = result { n = count } else { n = 0 }
         if n <= 0 {
             stdinEOF = true
             if stdinInEpoll {
-                loop.epoll.remove(0)
+                try? loop.epoll.remove(0)
                 stdinInEpoll = false
             }
             if !stdinBuffer.isEmpty { scriptLine(stdinBuffer[...]) }

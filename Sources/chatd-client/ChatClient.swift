@@ -322,7 +322,8 @@ final class ChatClient: EventLoopHandler {
             guard token >> 8 == generation else { return }
             socketEvent(events)
         case .signal:
-            while let number = signals.next() {
+            // A signalfd read error is a broken invariant; it ends the loop like "no more".
+            while let number = (try? signals.next()) ?? nil {
                 switch number {
                 case SIGWINCH:
                     editor?.resize(columns: Terminal.columns(1))

@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import ChatDaemon
+import EventLoop
 import Glibc
 import Logging
 import Systemd
@@ -177,6 +178,9 @@ struct ChatdCommand: ParsableCommand {
     var ircPassword: String?
 
     func run() throws {
+        // Before anything can open an fd: a closed stdin/stdout/stderr would otherwise be
+        // handed to a client socket, and log lines would go to that client.
+        Posix.openStandardDescriptors()
         let loader: ConfigLoader
         let config: ChatConfig
         do {

@@ -1,7 +1,9 @@
 // ChatConfig: defaults, listen-address parsing, validation messages, names of the settings.
 
-import ChatDaemon
+@testable import ChatDaemon
+import EventLoop
 import Logging
+import Room
 import Testing
 
 @Suite struct ConfigDefaultsTests {
@@ -30,9 +32,21 @@ import Testing
 
     @Test func resolvedThreads() {
         var c = ChatConfig()
-        #expect(c.resolvedThreads >= 1)
+        #expect(c.resolvedThreads == min(Posix.cpuCount, 256))
         c.threads = 3
         #expect(c.resolvedThreads == 3)
+    }
+
+    /// The default (one loop per CPU) on a 300-CPU host must not exceed the 8 bits of loop
+    /// index a ConnectionID and a LoopSet hold (a 257th loop would alias loop 0).
+    @Test func threadsAreCappedAtTheLoopIndexWidth() {
+        #expect(ChatConfig.maxThreads == ConnectionID.maxLoops)
+        #expect(ChatConfig.resolveThreads(0, cpuCount: 300) == 256)
+        #expect(ChatConfig.resolveThreads(0, cpuCount: 2) == 2)
+        #expect(ChatConfig.resolveThreads(7, cpuCount: 300) == 7)
+        var c = ChatConfig()
+        c.threads = 257
+        #expect(throws: ConfigError.self) { try c.validate() }
     }
 
     @Test func keyNamesFlagsAndEnvironmentVariables() {

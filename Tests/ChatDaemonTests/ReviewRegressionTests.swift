@@ -25,7 +25,7 @@ import Testing
             let worker = LoopWorker(loop: loop, hub: hub, limits: ChatLimits(), irc: IRCServerSettings(ChatConfig()), logger: logger)
             let fd = try Socket.listen(try SocketAddress(host: "127.0.0.1", port: 0), reusePort: true)
             try worker.addListener(fd, owned: true, scheme: .framed)
-            let port = Socket.localAddress(fd)!.port
+            let port = try Socket.localAddress(fd).port
             // 1. the doorbell becomes ready (mailbox was empty → eventfd write) ...
             hub.shutdown(deadline: Monotonic.now() &+ 1_000_000_000)
             // 2. ... then the listener (the handshake completes in the kernel backlog).

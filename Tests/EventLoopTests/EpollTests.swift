@@ -10,8 +10,8 @@ struct EpollTests {
     }
 
     /// (token, events) of one epoll_wait.
-    func poll(_ ep: borrowing Epoll, timeout: CInt = 0) -> [(UInt64, EpollEvents)] {
-        let n = ep.wait(timeoutMilliseconds: timeout)
+    func poll(_ ep: borrowing Epoll, timeout: CInt = 0) throws -> [(UInt64, EpollEvents)] {
+        let n = try ep.wait(timeoutMilliseconds: timeout)
         return (0..<n).map { (ep.token(at: $0), ep.events(at: $0)) }
     }
 
@@ -27,9 +27,9 @@ struct EpollTests {
         let pair = SocketPair()
         let token: UInt64 = 0xFEDC_BA98_7654_3210
         try ep.add(pair.a, events: [.readable, .edgeTriggered], token: token)
-        #expect(poll(ep).isEmpty)
+        #expect(try poll(ep).isEmpty)
         send(pair.b)
-        let got = poll(ep, timeout: 1000)
+        let got = try poll(ep, timeout: 1000)
         #expect(got.count == 1)
         #expect(got.first?.0 == token)
         #expect(got.first?.1.contains(.readable) == true)
@@ -48,12 +48,12 @@ struct EpollTests {
         let pair = SocketPair()
         try ep.add(pair.a, events: .readable, token: 1)     // level-triggered
         send(pair.b)
-        #expect(poll(ep).map(\.0) == [1])
-        #expect(poll(ep).map(\.0) == [1])                   // level: reported again
+        #expect(try poll(ep).map(\.0) == [1])
+        #expect(try poll(ep).map(\.0) == [1])                   // level: reported again
         try ep.modify(pair.a, events: .readable, token: 77)
-        #expect(poll(ep).map(\.0) == [77])
-        ep.remove(pair.a)
-        #expect(poll(ep).isEmpty)
+        #expect(try poll(ep).map(\.0) == [77])
+        try ep.remove(pair.a)
+        #expect(try poll(ep).isEmpty)
     }
 
     @Test func edgeTriggeredReportsOncePerEdge() throws {
@@ -61,22 +61,22 @@ struct EpollTests {
         let pair = SocketPair()
         try ep.add(pair.a, events: [.readable, .edgeTriggered], token: 5)
         send(pair.b)
-        #expect(poll(ep).map(\.0) == [5])
-        #expect(poll(ep).isEmpty)                           // data still unread, but no new edge
+        #expect(try poll(ep).map(\.0) == [5])
+        #expect(try poll(ep).isEmpty)                           // data still unread, but no new edge
         send(pair.b)
-        #expect(poll(ep).map(\.0) == [5])                   // new data: new edge
+        #expect(try poll(ep).map(\.0) == [5])                   // new data: new edge
     }
 
     @Test func connectionMaskReportsWritableAndPeerHangup() throws {
         let ep = try Epoll()
         let pair = SocketPair()
         try ep.add(pair.a, events: .connection, token: 9)
-        let first = poll(ep)
+        let first = try poll(ep)
         #expect(first.count == 1)
         #expect(first.first?.1.contains(.writable) == true)
         #expect(first.first?.1.contains(.readable) == false)
         pair.closeB()
-        let after = poll(ep, timeout: 1000)
+        let after = try poll(ep, timeout: 1000)
         #expect(after.count == 1)
         #expect(after.first?.1.contains(.readHangup) == true)
         #expect(after.first?.1.contains(.readable) == true)
@@ -123,9 +123,9 @@ struct EpollTests {
         #expect(fetched.filter(isCurrent) == [token(first.a)])
 
         // The closed file left the interest list: only the new registration reports from now on.
-        #expect(poll(ep).isEmpty)
+        #expect(try poll(ep).isEmpty)
         send(replacement.b)
-        let fresh = poll(ep, timeout: 1000)
+        let fresh = try poll(ep, timeout: 1000)
         #expect(fresh.map(\.0) == [UInt64(2) << 32 | UInt64(UInt32(reusedNumber))])
         #expect(fresh.allSatisfy { isCurrent($0.0) })
     }
@@ -148,7 +148,7 @@ struct EpollTests {
         #expect(ep.wait(timeoutMilliseconds: 0) == 2)
         var seen = Set<UInt64>()
         for _ in 0..<10 {
-            let n = ep.wait(timeoutMilliseconds: 0)
+            let n = try ep.wait(timeoutMilliseconds: 0)
             for i in 0..<n { seen.insert(ep.token(at: i)) }
         }
         #expect(seen == [0, 1, 2, 3, 4])                  // round-robin over the ready list

@@ -115,16 +115,16 @@ struct KernelObjectTests {
             var log: [String] = []
             do {
                 let sfd = try SignalFD(signals: [SIGUSR1])
-                log.append("none:\(sfd.next().map(String.init) ?? "nil")")
+                log.append("none:\(try sfd.next().map(String.init) ?? "nil")")
                 var mask = sigset_t()
                 pthread_sigmask(SIG_BLOCK, nil, &mask)
                 log.append("blocked:\(sigismember(&mask, SIGUSR1))")
                 let ep = try Epoll()
                 try ep.add(sfd.fd, events: .readable, token: 6)
                 raise(SIGUSR1)
-                log.append("events:\(ep.wait(timeoutMilliseconds: 1000))")
-                log.append("signal:\(sfd.next().map(String.init) ?? "nil")")
-                log.append("after:\(sfd.next().map(String.init) ?? "nil")")
+                log.append("events:\(try ep.wait(timeoutMilliseconds: 1000))")
+                log.append("signal:\(try sfd.next().map(String.init) ?? "nil")")
+                log.append("after:\(try sfd.next().map(String.init) ?? "nil")")
             } catch {
                 log.append("error:\(error)")
             }

@@ -100,13 +100,64 @@ struct PosixTests {
         #expect(Monotonic.nanoseconds(seconds: -3) == 0)
     }
 
-    @Test func fileLimitAndCPUCount() {
+    @Test func fileLimitIsRaisedToTheHardLimit() {
         let limit = Posix.raiseFileLimit()
         var lim = rlimit()
         getrlimit(Int32(RLIMIT_NOFILE.rawValue), &lim)
         #expect(limit == Int(lim.rlim_cur))
         #expect(lim.rlim_cur == lim.rlim_max)
-        #expect(Posix.cpuCount >= 1)
-        #expect(Posix.cpuCount == Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
+
+    /// Against an independent source: the kernel's list of online CPUs ("0-1", "0,2-5"; see
+    /// Documentation/ABI/testing/sysfs-devices-system-cpu).
+    @Test func cpuCountIsTheNumberOfOnlineCPUs() throws {
+        let text = try #require(readSmallFile("/sys/devices/system/cpu/online"))
+        var online = 0
+        for range in text.split(separator: ",") {
+            let ends = range.split(separator: "-").compactMap { Int($0.filter(\.isNumber)) }
+            online += ends.count == 2 ? ends[1] - ends[0] + 1 : 1
+        }
+        #expect(Posix.cpuCount == online, "sysfs says \(text)")
+    }
+
+    /// EBADF means chatd closed an fd twice (the second time possibly another thread's):
+    /// a crash, not a silently ignored error (NIOPosix does the same).
+    @Test func closingAClosedDescriptorCrashes() async {
+        await #expect(processExitsWith: .failure) {
+            let fd = Glibc.dup(1)
+            Glibc.close(fd)
+            Posix.close(fd)
+        }
+    }
+
+    @Test func readOnAClosedDescriptorCrashes() async {
+        await #expect(processExitsWith: .failure) {
+            var byte: UInt8 = 0
+            _ = try? withUnsafeMutableBytes(of: &byte) { try Posix.read(-1, $0) }
+        }
+    }
+
+    /// epoll_wait(2) errors used to read as "0 events", so a broken epoll set spun silently.
+    @Test func epollWaitThrowsInsteadOfReportingNoEvents() throws {
+        let ep = try Epoll(maxEvents: 0)                       // maxevents ≤ 0: EINVAL
+        #expect(throws: Errno(EINVAL)) { try ep.wait(timeoutMilliseconds: 0) }
+    }
+
+    /// A daemon started with stderr closed must not hand fd 2 to a client socket.
+    @Test func openStandardDescriptorsFillsAClosedStderr() async {
+        await #expect(processExitsWith: .success) {
+            Glibc.close(2)
+            Posix.openStandardDescriptors()
+            let fd = try? Posix.socket(AF_INET, Int32(SOCK_STREAM.rawValue))
+            exit(Posix.isOpen(2) && fd != nil && fd != 2 ? 0 : 1)
+        }
+    }
+}
+
+private func readSmallFile(_ path: String) -> String? {
+    guard let f = fopen(path, "r") else { return nil }
+    defer { fclose(f) }
+    var buf = [CChar](repeating: 0, count: 4096)
+    guard fgets(&buf, Int32(buf.count), f) != nil else { return nil }
+    return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

@@ -47,7 +47,7 @@ final class TCPPair {
     init() throws {
         let listener = try Socket.listen(try SocketAddress(host: "127.0.0.1", port: 0), reusePort: false)
         defer { Glibc.close(listener) }
-        let port = Socket.localAddress(listener)!.port
+        let port = (try! Socket.localAddress(listener)).port
         let (fd, _) = try Socket.connect(try SocketAddress(host: "127.0.0.1", port: port))
         client = fd
         var peer = sockaddr_storage()

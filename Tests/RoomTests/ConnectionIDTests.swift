@@ -1,3 +1,4 @@
+import EventLoop
 import Room
 import Testing
 
@@ -27,5 +28,36 @@ struct ConnectionIDTests {
         #expect(old != new)
         #expect(old.slot == new.slot)
         #expect(Set([old, new, ConnectionID(loop: 2, slot: 9, generation: 1)]).count == 3)
+    }
+
+    /// The widest daemon (`--threads` is capped at `maxLoops`): loop 255's IDs, wake-up sets and
+    /// mailboxes work, without starting 256 threads (the loops are fake).
+    @Test func theLastLoopOfTheWidestDaemonIsAddressable() {
+        let f = FakeLoops(count: ConnectionID.maxLoops)
+        let first = user(0, 1), middle = user(128, 2), last = user(255, 3)
+        #expect(last.loop == 255 && last.slot == 3)
+        let room = f.join(first, "first", "wide")
+        f.join(middle, "middle", "wide")
+        f.join(last, "last", "wide")
+        _ = f.takeAll()
+        let before = f.rings
+        f.hub.publish(ChatFrames.message(sender: "last", text: "hi"), in: room, from: last, currentLoop: 255)
+        let boxes = f.takeAll()
+        #expect(boxes.indices.filter { !boxes[$0].isEmpty } == [0, 128, 255])
+        // Loop 255 posted to itself quietly; 0 and 128 were rung once each.
+        #expect(zip(f.rings, before).enumerated().filter { $1.0 != $1.1 }.map(\.offset) == [0, 128])
+
+        var set = LoopSet()
+        for i in [0, 63, 64, 200, 255] { set.insert(i) }
+        var seen: [Int] = []
+        set.forEach { seen.append($0) }
+        #expect(seen == [0, 63, 64, 200, 255])
+    }
+
+    @Test func aHubWiderThanTheLoopIndexIsRefused() async {
+        await #expect(processExitsWith: .failure) {
+            _ = ChatHub(loopCount: ConnectionID.maxLoops + 1, limits: ChatLimits(),
+                        doorbells: Array(repeating: {}, count: ConnectionID.maxLoops + 1))
+        }
     }
 }
