@@ -8,21 +8,26 @@ public struct LoopThread: @unchecked Sendable {
     let handle: pthread_t
 
     private final class Box {
+        let name: String
         let body: @Sendable () -> Void
-        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+        init(_ name: String, _ body: @escaping @Sendable () -> Void) {
+            self.name = name
+            self.body = body
+        }
     }
 
     public static func spawn(name: String, _ body: @escaping @Sendable () -> Void) -> LoopThread {
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        // Thread names show in top -H and /proc/PID/task/*/comm (pthread_setname_np(3): ≤15 chars).
+        // Set by the thread itself before its body runs, so the body never sees it unnamed.
+        let box = Unmanaged.passRetained(Box(String(name.prefix(15)), body)).toOpaque()
         var tid = pthread_t()
         let r = pthread_create(&tid, nil, { arg in
             let box = Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue()
+            _ = pthread_setname_np(pthread_self(), box.name)
             box.body()
             return nil
         }, box)
         precondition(r == 0, "pthread_create failed: \(r)")
-        // Thread names show in top -H and /proc/PID/task/*/comm (pthread_setname_np(3): ≤15 chars).
-        _ = pthread_setname_np(tid, String(name.prefix(15)))
         return LoopThread(handle: tid)
     }
 

@@ -88,14 +88,16 @@ struct EventLoopTests {
         loop.heartbeatMilliseconds = 10_000               // only the doorbell can end the wait
         let handler = RecordingHandler()
         let running = RunningLoop(loop, handler)
-        usleep(20_000)
-        #expect(!running.returned.isSet)
+        loop.wakeUp()                                      // one tick proves the loop is running…
+        #expect(waitUntil { loop.tickCount.load(ordering: .relaxed) >= 1 })
+        #expect(!running.returned.isSet)                   // …and it is now blocked in epoll_wait
+        let ticksBefore = loop.tickCount.load(ordering: .relaxed)
         let t0 = Monotonic.now()
         running.stopAndJoin()
         #expect(running.returned.isSet)
         #expect(Monotonic.now() - t0 < 2_000_000_000)      // did not wait for the 10 s heartbeat
         // The stop's own wake-up ran a last tick.
-        #expect(loop.tickCount.load(ordering: .relaxed) >= 1)
+        #expect(loop.tickCount.load(ordering: .relaxed) > ticksBefore)
         #expect(loop.lastTick.load(ordering: .relaxed) > 0)
         #expect(handler.snapshot.ticks == Int(loop.tickCount.load(ordering: .relaxed)))
     }
@@ -128,7 +130,6 @@ struct EventLoopTests {
         let running = RunningLoop(loop, handler)
         loop.wakeUp()
         #expect(waitUntil { handler.snapshot.wakes >= 1 })
-        usleep(10_000)
         loop.wakeUp()
         loop.wakeUp()
         #expect(waitUntil { handler.snapshot.wakes >= 2 })
@@ -191,7 +192,6 @@ struct EventLoopTests {
         let running = RunningLoop(loop, handler)
         _ = [UInt8]("hello".utf8).withUnsafeBytes { Glibc.write(pair.b, $0.baseAddress, $0.count) }
         #expect(waitUntil { handler.snapshot.events.count == 1 })
-        usleep(10_000)
         _ = [UInt8]("again".utf8).withUnsafeBytes { Glibc.write(pair.b, $0.baseAddress, $0.count) }
         #expect(waitUntil { handler.snapshot.events.count == 2 })
         running.stopAndJoin()
@@ -214,6 +214,7 @@ struct EventLoopTests {
         // 50 deferred ticks + 1 run back to back, far below one 10 s heartbeat.
         #expect(waitUntil(seconds: 3) { handler.snapshot.ticks >= 51 })
         let elapsed = Monotonic.now() - t0
+        // An observation window, not synchronisation: nothing may happen in it.
         usleep(50_000)
         let settled = handler.snapshot.ticks
         running.stopAndJoin()
@@ -236,7 +237,6 @@ struct EventLoopTests {
         let name = Mutex<String>("")
         let t = LoopThread.spawn(name: "chatd-loop-0123456789") {
             var buf = [CChar](repeating: 0, count: 32)
-            usleep(20_000)                                 // the name is set right after create
             if let f = fopen("/proc/thread-self/comm", "r") {
                 _ = fgets(&buf, CInt(buf.count), f)
                 fclose(f)

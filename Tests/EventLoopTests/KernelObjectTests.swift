@@ -17,11 +17,11 @@ struct KernelObjectTests {
         let efd = try EventFD()
         #expect(fcntl(efd.fd, F_GETFL) & O_NONBLOCK != 0)
         try ep.add(efd.fd, events: [.readable, .edgeTriggered], token: 11)
-        #expect(ep.wait(timeoutMilliseconds: 0) == 0)
+        #expect(try ep.wait(timeoutMilliseconds: 0) == 0)
         for _ in 0..<1000 { efd.signal() }
-        #expect(ep.wait(timeoutMilliseconds: 0) == 1)      // one readiness edge for 1000 signals
+        #expect(try ep.wait(timeoutMilliseconds: 0) == 1)      // one readiness edge for 1000 signals
         #expect(ep.token(at: 0) == 11)
-        #expect(ep.wait(timeoutMilliseconds: 0) == 0)
+        #expect(try ep.wait(timeoutMilliseconds: 0) == 0)
         #expect(counterValue(efd.fd) == 1000)              // the counter summed them
         #expect(counterValue(efd.fd) == nil)               // and reading reset it (EAGAIN)
     }
@@ -51,7 +51,7 @@ struct KernelObjectTests {
             }
         }
         for t in threads { t.join() }
-        #expect(ep.wait(timeoutMilliseconds: 1000) == 1)
+        #expect(try ep.wait(timeoutMilliseconds: 1000) == 1)
         #expect(counterValue(efd.fd) == 1000)
     }
 
@@ -61,14 +61,14 @@ struct KernelObjectTests {
         try ep.add(tfd.fd, events: [.readable, .edgeTriggered], token: 2)
         let deadline = Monotonic.now() + 40_000_000
         tfd.arm(deadline: deadline)
-        #expect(ep.wait(timeoutMilliseconds: 0) == 0)      // not yet
-        #expect(ep.wait(timeoutMilliseconds: 2000) == 1)
+        #expect(try ep.wait(timeoutMilliseconds: 0) == 0)      // not yet
+        #expect(try ep.wait(timeoutMilliseconds: 2000) == 1)
         let firedAt = Monotonic.now()
         #expect(ep.token(at: 0) == 2)
         #expect(firedAt >= deadline)
         #expect(firedAt - deadline < 500_000_000)
         #expect(counterValue(tfd.fd) == 1)                 // one expiration, not periodic
-        #expect(ep.wait(timeoutMilliseconds: 60) == 0)
+        #expect(try ep.wait(timeoutMilliseconds: 60) == 0)
     }
 
     @Test func timerFDDeadlineInThePastFiresAtOnce() throws {
@@ -76,7 +76,7 @@ struct KernelObjectTests {
         let tfd = try TimerFD()
         try ep.add(tfd.fd, events: [.readable, .edgeTriggered], token: 3)
         tfd.arm(deadline: 1)                               // 1 ns after boot: long past
-        #expect(ep.wait(timeoutMilliseconds: 1000) == 1)
+        #expect(try ep.wait(timeoutMilliseconds: 1000) == 1)
         tfd.drain()
         #expect(counterValue(tfd.fd) == nil)
     }
@@ -87,7 +87,7 @@ struct KernelObjectTests {
         try ep.add(tfd.fd, events: [.readable, .edgeTriggered], token: 4)
         tfd.arm(deadline: Monotonic.now() + 20_000_000)
         tfd.arm(deadline: 0)
-        #expect(ep.wait(timeoutMilliseconds: 80) == 0)
+        #expect(try ep.wait(timeoutMilliseconds: 80) == 0)
         var spec = itimerspec()
         timerfd_gettime(tfd.fd, &spec)
         #expect(spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0)
@@ -101,7 +101,7 @@ struct KernelObjectTests {
         tfd.arm(deadline: t0 + 5_000_000_000)
         let later = t0 + 30_000_000
         tfd.arm(deadline: later)
-        #expect(ep.wait(timeoutMilliseconds: 2000) == 1)
+        #expect(try ep.wait(timeoutMilliseconds: 2000) == 1)
         #expect(Monotonic.now() >= later)
         #expect(Monotonic.now() - t0 < 2_000_000_000)
     }

@@ -49,7 +49,7 @@ final class TLSEchoServer: EventLoopHandler, @unchecked Sendable {
         scratch = .allocate(byteCount: TLSConnection.maxRecordPlaintext, alignment: 16)
         loop = try EventLoop(index: 0)
         listener = try Socket.listen(try SocketAddress(host: "127.0.0.1", port: 0), reusePort: false)
-        port = Socket.localAddress(listener)!.port
+        port = try Socket.localAddress(listener).port
         try loop.epoll.add(listener, events: [.readable, .edgeTriggered], token: 0)
         let loop = self.loop
         thread = LoopThread.spawn(name: "tls-echo") { [self] in loop.run(self) }

@@ -95,7 +95,7 @@ final class TLSPair {
         signal(SIGPIPE, SIG_IGN)
         let listener = try Socket.listen(try SocketAddress(host: "127.0.0.1", port: 0), reusePort: false)
         defer { Posix.close(listener) }
-        let (fd, _) = try Socket.connect(try SocketAddress(host: "127.0.0.1", port: Socket.localAddress(listener)!.port))
+        let (fd, _) = try Socket.connect(try SocketAddress(host: "127.0.0.1", port: try Socket.localAddress(listener).port))
         clientFD = fd
         var accepted: CInt = -1
         guard waitUntil(seconds: 5, {
