@@ -41,7 +41,7 @@ struct ConnectionIDTests {
         f.join(last, "last", "wide")
         _ = f.takeAll()
         let before = f.rings
-        f.hub.publish(ChatFrames.message(sender: "last", text: "hi"), in: room, from: last, currentLoop: 255)
+        f.hub.publish(msg("last", "hi"), in: room, except: last, currentLoop: 255)
         let boxes = f.takeAll()
         #expect(boxes.indices.filter { !boxes[$0].isEmpty } == [0, 128, 255])
         // Loop 255 posted to itself quietly; 0 and 128 were rung once each.
