@@ -6,8 +6,8 @@ import Testing
 /// reproducer added there) through the same entry points the fuzzers call, so a fixed crash
 /// stays fixed in `swift test` without libFuzzer. A violated invariant traps the test process.
 /// To add a crash found by scripts/fuzz/run.sh: copy the artifact from
-/// .build-fuzz/artifacts/<target>/ into Fuzz/corpus/<target>/ (name it crash-<what>) and,
-/// for a readable record, add its bytes to `knownCrashes` below.
+/// .build-fuzz/artifacts/<target>/ into Fuzz/corpus/<target>/ (name it crash-<what>); the
+/// replay below then runs it on every `swift test`.
 @Suite("Fuzz regressions")
 struct FuzzRegressionTests {
     static let corpusRoot = URL(fileURLWithPath: #filePath)
@@ -25,10 +25,6 @@ struct FuzzRegressionTests {
         }
     }
 
-    /// Inputs that crashed a fuzz target once (target, bytes). None so far: the fuzzers ran
-    /// (scripts/fuzz/run.sh) without finding a crash; keep this list for the next one.
-    static let knownCrashes: [(target: String, input: [UInt8])] = []
-
     static func corpus(_ target: String) throws -> [(String, Data)] {
         let dir = corpusRoot.appendingPathComponent(target)
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
@@ -42,13 +38,6 @@ struct FuzzRegressionTests {
         #expect(inputs.count >= 10, "seed corpus Fuzz/corpus/\(target) is missing or nearly empty")
         for (_, data) in inputs {
             data.withUnsafeBytes { Self.run(target, $0) }
-        }
-    }
-
-    @Test("known crash inputs no longer crash")
-    func knownCrashesStayFixed() {
-        for crash in Self.knownCrashes {
-            crash.input.withUnsafeBytes { Self.run(crash.target, $0) }
         }
     }
 }
