@@ -80,17 +80,36 @@ struct E2EBinaryTests {
                 "chatd wait status \(String(describing: status)) (\(status.map { $0 & 0x7f }.map { "signal \($0)" } ?? "still running")) after SIGTERM; log:\n\(chatd.log)")
     }
 
-    @Test func sighupKeepsServing() throws {
-        let (chatd, port) = try startChatd("--threads 2")
+    /// SIGHUP re-reads the file and the new limit is observed on a connection (not merely "the
+    /// process is still alive"), while connected clients stay connected.
+    @Test func sighupAppliesTheReloadedLimit() throws {
+        let config = try TempConfigFile(#"{"max-message-bytes": 1000}"#)
+        defer { config.remove() }
+        let (chatd, port) = try startChatd("--threads 2 --config '\(config.path)'")
         defer { chatd.terminate() }
         let c = try loginAll(port: port, ["alice", "bob"])
+        let text = String(repeating: "m", count: 600)
+        try c[0].send(frame: text)
+        #expect(c[1].receive() == Msg("alice", text), "600 bytes must pass the 1000-byte limit")
+
+        try config.write(#"{"max-message-bytes": 500}"#)
         kill(chatd.pid, SIGHUP)
-        e2eSleep(0.5)
-        #expect(chatd.wait(timeout: 0.1) == nil, "chatd exited on SIGHUP (wait status \(String(describing: chatd.exitStatus)))")
-        if chatd.exitStatus == nil {
-            try c[0].send(frame: "after reload")
-            #expect(c[1].receive() == Msg("alice", "after reload"))
+        // The reload is asynchronous: probe with fresh clients until one is refused (deadline).
+        var refused: Msg?
+        let deadline = e2eNow() + 10
+        var attempt = 0
+        while refused == nil && e2eNow() < deadline {
+            attempt += 1
+            let probe = try E2EClient.login(port: port, name: "probe\(attempt)")
+            try probe.send(frame: text)
+            refused = probe.receiveUntil(timeout: 0.5) { $0.isNotice && $0.text.contains("error") }?.last
+            probe.close()
         }
+        #expect(refused != nil, "a 600-byte message still passed 10 s after reloading max-message-bytes 500")
+        #expect(chatd.wait(timeout: 0) == nil, "chatd exited on SIGHUP (wait status \(String(describing: chatd.exitStatus)))")
+        try c[0].send(frame: "after reload")
+        // (Probes that got through before the reload reached bob first.)
+        #expect(c[1].receiveUntil(Msg("alice", "after reload")) != nil, "bob got \(c[1].partial.suffix(3))")
     }
 
     /// EMFILE: with `ulimit -n 64` the daemon runs out of fds; it keeps serving the clients it
