@@ -86,18 +86,22 @@ import Testing
             let d = try E2EDaemon { $0.threads = 1; $0.msgRate = 0.001; $0.msgBurst = 1 }
             let c = try E2EClient.login(port: d.port, name: "tiny")
             try c.send(frames: ["one", "two", "three"])
-            usleep(300_000)
+            // One loop: a later client's login round trip (its /who spends its only token)
+            // completes after the loop has read c's frames, used up c's burst and scheduled the
+            // 1,000 s resume timer (where the trap was).
+            _ = try E2EClient.login(port: d.port, name: "later")
             d.stop()
             exit(0)
         }
     }
 
-    /// An 11-byte frame prefix ("65536     x") makes the daemon allocate a ring of
+    /// An 11-byte frame prefix ("65536     x") made the daemon allocate a ring of
     /// nextPow2(65546) = 128 KiB AND zero it (RingBuffer.init → allocateZeroed), committing
-    /// all of it — before login, for handshake-timeout seconds. 200 such connections commit
-    /// ~25 MiB of RSS for 2.2 KB sent (12,000× amplification); with --max-conns 0 and
-    /// per-IP limits across many addresses this grows without bound. Sizing the ring by the
-    /// bytes present (growing as they arrive) and not zeroing bounds memory by bytes received.
+    /// all of it: 200 such connections committed ~25 MiB of RSS for 2.2 KB sent (12,000×
+    /// amplification). Sizing the ring by the bytes present (growing as they arrive) and not
+    /// zeroing bounds memory by bytes received. The clients log in first: before login a
+    /// header is refused at the 32-byte pre-login cap, so a 65,536-byte claim must come from a
+    /// logged-in client to reach the ring at all.
     @Test func ReviewRegression_partialFrameHeaderDoesNotCommitItsClaimedSize() async {
         await #expect(processExitsWith: .success) {
             func rssBytes() -> Int {
@@ -111,21 +115,28 @@ import Testing
                 }
                 return resident * Int(sysconf(Int32(_SC_PAGESIZE)))
             }
+            // One loop: a round trip through it (`sync`) proves every byte sent before it was
+            // read and handled, so no sleep stands in for "the daemon has seen it".
             let d = try E2EDaemon { $0.threads = 1; $0.handshakeTimeout = 30 }
-            // Warm up: allocator arenas, first connection paths.
+            let control = try E2EClient.login(port: d.port, name: "control")
+            // Warm up: allocator arenas, first connection paths, the ring path itself.
             var warm: [E2EClient] = []
-            for _ in 0..<20 { let c = try E2EClient(port: d.port); c.sendRaw(Array("65536     x".utf8)); warm.append(c) }
-            usleep(300_000)
-            // Connect first (client buffers, accepted Connection objects), then measure only
-            // what the 11-byte prefixes cost.
+            for i in 0..<20 {
+                let c = try E2EClient.login(port: d.port, name: "warm\(i)")
+                c.sendRaw(Array("65536     x".utf8))
+                warm.append(c)
+            }
+            try control.sync()
+            // Log in first (client buffers, Connection objects, roster entries), then measure
+            // only what the 11-byte prefixes cost.
             var clients: [E2EClient] = []
-            for _ in 0..<200 { clients.append(try E2EClient(port: d.port)) }
-            usleep(300_000)
+            for i in 0..<200 { clients.append(try E2EClient.login(port: d.port, name: "claim\(i)")) }
+            try control.sync()
             let before = rssBytes()
             for c in clients { c.sendRaw(Array("65536     x".utf8)) }
-            usleep(500_000)
+            try control.sync()
             let grew = rssBytes() - before
-            for c in clients + warm { c.closeWithRST() }
+            for c in clients + warm + [control] { c.closeWithRST() }
             d.stop()
             // 200 × 11 bytes received; allow 4 MiB of noise.
             // On failure the exit code is the growth in MiB.

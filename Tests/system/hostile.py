@@ -11,7 +11,7 @@ on a loaded 2-core machine):
   HOSTILE_SLOWLORIS=10000     slowloris connections (the issue's full size)
   HOSTILE_FLOOD_RATE=1000     connects per second, HOSTILE_FLOOD_SECONDS=30 (the issue's size)
   HOSTILE_NEVER_READERS=100   clients that never read, HOSTILE_HEALTHY=100 healthy members
-  HOSTILE_AMPLIFY=300         connections in the handshake-buffer amplification check
+  HOSTILE_AMPLIFY=300         logged-in connections in the input-buffer amplification check
 """
 import atexit
 import errno
@@ -73,7 +73,7 @@ class Daemon:
         deadline = time.monotonic() + 20
         self.port = None
         while self.port is None:
-            m = re.search(r"chat\.listen=127\.0\.0\.1:(\d+)", self.log_text())
+            m = re.search(r"chat\.listen=(?:[a-z]+://)?127\.0\.0\.1:(\d+)", self.log_text())
             if m:
                 self.port = int(m.group(1))
             elif self.proc.poll() is not None or time.monotonic() > deadline:
@@ -627,57 +627,72 @@ def check_bad_input(bin_dir):
 def check_handshake_amplification(bin_dir):
     """Memory a client can make the daemon hold for the cost of a 10-byte header.
 
-    Before login the only legal frame is a username (<= 32 bytes), yet the daemon accepts a
-    header announcing --max-message-bytes and sizes the connection's input buffer for the
-    whole frame at once (RingBuffer(minimumCapacity: header + payload), rounded up to a power
-    of two and zeroed): LoopWorker+Input.swift feed(). Bound asserted: <= 16 KiB per
-    connection, i.e. what a handshake can legitimately need plus slack.
+    Before login a header announcing more than a username's 32 bytes is refused at once, so
+    the input buffer's sizing is only reachable after login: every client logs in first, then
+    sends only '65536     '. Before the fix the daemon sized (and zero-filled) the buffer for
+    the whole announced frame (RingBuffer(minimumCapacity: header + payload), 128 KiB): now it
+    holds what was received. Bound asserted: <= 16 KiB per connection. One loop, so a /who
+    round trip on another client proves every prefix sent before it was read (no sleeps).
     """
     n = env_int("HOSTILE_AMPLIFY", 300)
-    d = Daemon(bin_dir, "--max-conns-per-ip", "0", "--handshake-timeout", "30")
+    d = Daemon(bin_dir, "--max-conns-per-ip", "0", "--msg-rate", "0", "--handshake-timeout", "30", threads=1)
     try:
-        # Warm up: let allocator arenas and loop buffers settle with the same number of idle conns.
-        idle = [Client(d.port) for _ in range(n)]
-        time.sleep(0.5)
-        for c in idle:
-            c.close()
-        time.sleep(1.0)
+        control = login(d.port, "control")
+
+        def round_trip():
+            before = len([t for t in control.notices() if t.startswith("in #lobby:")])
+            control.send(frame("/who"))
+            control.wait(lambda c: len([t for t in c.notices() if t.startswith("in #lobby:")]) > before, 10)
+
+        conns = [login(d.port, f"claim{i}") for i in range(n)]
+        round_trip()
         base = d.rss_kib()
-        conns = []
-        for _ in range(n):
-            c = Client(d.port)
+        for c in conns:
             c.sock.send(b"65536     ")
-            conns.append(c)
-        time.sleep(1.0)
+        round_trip()
         grown = d.rss_kib() - base
         per_conn = grown / n
-        info(f"{n} handshaking connections that sent only '65536     ' (10 bytes each): RSS +{grown} KiB "
+        info(f"{n} logged-in connections that sent only '65536     ' (10 bytes each): RSS +{grown} KiB "
              f"= {per_conn:.1f} KiB per connection")
-        check(per_conn <= 16, "handshake amplification: 10 header bytes must not pin a max-size input buffer",
+        check(per_conn <= 16, "input-buffer amplification: 10 header bytes must not pin a max-size input buffer",
               f"{per_conn:.1f} KiB per connection (bound 16 KiB; at 10,000 connections: "
               f"{per_conn * 10000 / 1024:.0f} MiB)")
-        for c in conns:
+        for c in conns + [control]:
             c.close()
     finally:
         d.stop()
 
 
 def check_signals(bin_dir):
-    """SIGTERM: graceful shutdown (notice to clients, exit 0); SIGHUP: reload, keeps running."""
-    d = Daemon(bin_dir)
+    """SIGHUP: the re-read file's limit is enforced on a connection, nobody is dropped;
+    SIGTERM: graceful shutdown (notice to clients, exit 0)."""
+    cfg = tempfile.NamedTemporaryFile("w", prefix="chatd-hostile-", suffix=".json", delete=False)
+    cfg.write('{"max-message-bytes": 1000}')
+    cfg.close()
+    d = Daemon(bin_dir, "--config", cfg.name, "--msg-rate", "0")
     try:
-        c = login(d.port, "stayer")
-        time.sleep(0.3)
+        stayer = login(d.port, "stayer")
+        with open(cfg.name, "w") as f:
+            f.write('{"max-message-bytes": 500}')
         d.proc.send_signal(signal.SIGHUP)
-        time.sleep(1.0)
-        check(d.alive(), "SIGHUP: daemon reloads and keeps running",
-              f"exit status {d.proc.returncode}" if not d.alive() else "")
+        # The reload is asynchronous: probe with fresh clients until a 600-byte message is
+        # refused (it passed the old 1000-byte limit), with a deadline.
+        refused, attempt, deadline = False, 0, time.monotonic() + 10
+        while not refused and time.monotonic() < deadline and d.alive():
+            attempt += 1
+            probe = login(d.port, f"probe{attempt}")
+            probe.send(frame("m" * 600))
+            refused = probe.wait(lambda c: any(t.startswith("error:") for t in c.notices()), 0.5)
+            probe.close()
+        check(refused and d.alive(), "SIGHUP: reloaded max-message-bytes is enforced, daemon keeps running",
+              f"alive {d.alive()}, refused {refused} after {attempt} probes")
+        check(not stayer.eof, "SIGHUP: connected clients stay connected")
     finally:
         d.stop()
+        os.unlink(cfg.name)
     d = Daemon(bin_dir)
     try:
-        c = login(d.port, "stayer")
-        time.sleep(0.3)
+        c = login(d.port, "stayer")              # synced: the daemon has it in the lobby
         d.proc.send_signal(signal.SIGTERM)
         c.wait_closed(10)
         try:
