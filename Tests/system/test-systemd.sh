@@ -172,6 +172,8 @@ check "journal: native entries with CHAT_* fields" wait_until 5 chat_fields
 verbose=$(journal -u chatd.service -o verbose)
 check "journal: CODE_FILE / CODE_LINE / CODE_FUNC" grep -qE '^ +CODE_FILE=.*\.swift$' <<<"$verbose"
 check "journal: SYSLOG_IDENTIFIER=chatd" grep -qE '^ +SYSLOG_IDENTIFIER=chatd$' <<<"$verbose"
+# The start line names the build (a debug build here: "commit unknown"; the .deb's names one).
+check "journal: start line names version and commit" grep -qE '^ +MESSAGE=chatd [0-9]+\.[0-9]+\.[0-9]+ \(commit [0-9a-z-]+\) started$' <<<"$verbose"
 prio_filter() {
   local out; out=$(journal -u chatd.service PRIORITY=6 -o verbose)
   [[ -n $out ]] && ! grep -E '^ +PRIORITY=' <<<"$out" | grep -vqE '^ +PRIORITY=6$'
