@@ -2,6 +2,7 @@
 // .build-e2e/debug/chatd or .build/debug/chatd under the package root): the seed-compatibility
 // script, running out of file descriptors, and signals.
 
+import ChatDaemon
 import Glibc
 import Testing
 
@@ -63,6 +64,18 @@ struct E2EBinaryTests {
         if status == nil { kill(py.pid, SIGKILL); py.wait(timeout: 5) }
         #expect(status == 0, "seed_client_compat.py failed (wait status \(String(describing: status))):\n\(py.log)")
         #expect(py.log.contains("OK: both seed-style clients saw each other's messages"))
+    }
+
+    /// `chatd --version` names the version and the commit the binary was built from (fails if
+    /// the version is printed alone, or from another source than ChatDaemonVersion).
+    @Test func versionNamesTheCommit() throws {
+        let log = "/tmp/chatd-e2e-\(getpid())-version.log"
+        let p = try ChildProcess([chatdPath!, "--version"], logPath: log)
+        let status = p.wait(timeout: 10)
+        #expect(status.map { $0 & 0x7f == 0 && ($0 >> 8) & 0xff == 0 } == true, "\(p.log)")
+        let line = p.log.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(line == ChatDaemonVersion.description || line.hasPrefix("\(ChatDaemonVersion.string) (commit "), "\(line)")
+        #expect(line.hasSuffix(")"), "\(line)")
     }
 
     @Test func sigtermShutsDownGracefully() throws {
