@@ -5,13 +5,12 @@ text frame). It exists to prove that chatd-bench catches servers that lose, repe
 messages: with --faults it drops every 11th message, sends every 7th twice and holds every
 13th back until after the next one; without, it relays faithfully.
 
-    faulty_relay.py PORT [--faults]     prints "listening" once it accepts connections
+    faulty_relay.py [--faults]     listens on a free loopback port and prints "listening PORT"
 """
 import selectors
 import socket
 import sys
 
-port = int(sys.argv[1])
 faults = "--faults" in sys.argv
 sel = selectors.DefaultSelector()
 clients = {}  # socket -> {"buf": bytes, "name": str or None, "out": bytearray}
@@ -70,11 +69,11 @@ def drop(sock):
 
 listener = socket.socket()
 listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-listener.bind(("127.0.0.1", port))
+listener.bind(("127.0.0.1", 0))
 listener.listen(128)
 listener.setblocking(False)
 sel.register(listener, selectors.EVENT_READ)
-print("listening", flush=True)
+print("listening", listener.getsockname()[1], flush=True)
 while True:
     for key, events in sel.select():
         s = key.fileobj
