@@ -12,9 +12,9 @@ extension EventSource {
 /// negotiate server-time are sent the same bytes from `tagLength` on. Text from other protocols
 /// that does not fit one line (longer than 512 bytes, or with line breaks) becomes several lines;
 /// then the tag-less recipients need their own copy, made once in a second slot.
-enum IRCEncoding {
+public enum IRCEncoding {
     /// `@time=YYYY-MM-DDThh:mm:ss.sssZ ` — fixed width.
-    static let tagLength = 1 + 5 + IRCServerTime.length + 1
+    public static let tagLength = 1 + 5 + IRCServerTime.length + 1
     /// The slot of the tag-less copy of multi-line encodings.
     static let plainSlot = ProtocolSlot.irc + 1
 
@@ -32,7 +32,7 @@ enum IRCEncoding {
     /// The tagged encoding every IRC member of the event's room shares; nil when IRC clients are
     /// not shown the event.
     @inline(__always)
-    static func bytes(for event: RoomEvent) -> SharedBytes? {
+    public static func bytes(for event: RoomEvent) -> SharedBytes? {
         if let done = event.encoded(slot: ProtocolSlot.irc) { return done }
         guard let fresh = encode(event, serverTime: true) else { return nil }
         return event.storeEncoding(fresh, slot: ProtocolSlot.irc)
@@ -40,7 +40,7 @@ enum IRCEncoding {
 
     /// For recipients without server-time: the tagged bytes and the offset to send them from,
     /// or (for multi-line encodings) a tag-less copy.
-    static func plain(for event: RoomEvent, tagged: SharedBytes) -> (SharedBytes, Int)? {
+    public static func plain(for event: RoomEvent, tagged: SharedBytes) -> (SharedBytes, Int)? {
         if isSingleLine(tagged) { return (tagged, tagLength) }
         if let done = event.encoded(slot: plainSlot) { return (done, 0) }
         guard let fresh = encode(event, serverTime: false) else { return nil }

@@ -108,6 +108,31 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // The same for 100 IRC members, half of them without server-time: they share the tagged
+    // line from past its `@time=` tag. One operation = one delivery; 0 mallocs per operation.
+    Benchmark("IRC: shared event encoding to 100 recipients", configuration: config()) { benchmark in
+        let devNull = open("/dev/null", O_WRONLY)
+        defer { close(devNull) }
+        let pool = IOVecPool()
+        var queues = [WriteQueue](repeating: WriteQueue(), count: 100)
+        let event = RoomEvent(
+            kind: .message, room: "lobby", source: EventSource(nick: "alice", user: "alice", host: "framed"),
+            text: String(repeating: "x", count: 64), time: 0)
+        let first = IRCEncoding.bytes(for: event)!
+        for i in queues.indices { queues[i].enqueue(first); _ = queues[i].flush(to: devNull, using: pool) }
+        benchmark.startMeasurement()
+        var delivered = 0
+        while delivered < benchmark.scaledIterations.count {
+            guard let tagged = IRCEncoding.bytes(for: event), let (plain, offset) = IRCEncoding.plain(for: event, tagged: tagged)
+            else { fatalError("no IRC bytes") }
+            for i in queues.indices {
+                if i & 1 == 0 { queues[i].enqueue(tagged) } else { queues[i].enqueue(plain, from: offset) }
+                _ = queues[i].flush(to: devNull, using: pool)
+            }
+            delivered += queues.count
+        }
+    }
+
     Benchmark("History.append (50 entries)", configuration: config()) { benchmark in
         var history = History(capacity: 50)
         let frames = (0..<64).map {
