@@ -9,9 +9,13 @@ final class IRCTestClient {
     private(set) var closedByPeer = false
     var nick = ""
 
-    init(port: Int) throws {
+    init(port: Int, receiveBuffer: Int? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw E2EError("socket: errno \(errno)") }
+        if let receiveBuffer {
+            var v = CInt(receiveBuffer)
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, socklen_t(MemoryLayout<CInt>.size))
+        }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -25,8 +29,8 @@ final class IRCTestClient {
     deinit { Glibc.close(fd) }
 
     /// Connects and registers (optionally requesting `caps`); returns once 376/422 arrived.
-    static func register(port: Int, nick: String, caps: [String] = []) throws -> IRCTestClient {
-        let c = try IRCTestClient(port: port)
+    static func register(port: Int, nick: String, caps: [String] = [], receiveBuffer: Int? = nil) throws -> IRCTestClient {
+        let c = try IRCTestClient(port: port, receiveBuffer: receiveBuffer)
         c.nick = nick
         if !caps.isEmpty { c.send("CAP LS 302", "CAP REQ :" + caps.joined(separator: " ")) }
         c.send("NICK \(nick)", "USER \(nick) 0 * :Real \(nick)")
