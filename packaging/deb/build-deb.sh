@@ -11,9 +11,10 @@
 #   packaging/deb/build-deb.sh out .build/release .build/man
 #
 # The Swift runtime: there is no Debian package for it (Swift has no stable ABI on Linux, so it
-# would have to be this toolchain's anyway). Linked statically it costs ~6 MB per executable
-# even for "hello world", plus ~7 MB of FoundationEssentials (swift-argument-parser and
-# swift-configuration use it); three executables would install ~46 MB. So the package ships
+# would have to be this toolchain's anyway). Linked statically it costs 6.2 MB per executable
+# even for a stripped "hello world", and with FoundationEssentials (swift-argument-parser and
+# swift-configuration use it) chatd-client alone was 14.8 MB; three such copies would install
+# well over 40 MB. So the package ships
 # the runtime libraries the executables need ONCE, in the private directory /usr/lib/chatd,
 # and points every executable and library there (RUNPATH, set with patchelf). The libraries
 # are exactly the toolchain's that `ldd` resolves for these executables, checked below by
