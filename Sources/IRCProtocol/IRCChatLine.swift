@@ -44,7 +44,8 @@ public struct IRCEncodedLine: Sendable, Equatable {
 /// and NUL (which would end or corrupt the line) become spaces, and for actions also
 /// \x01 (which would end the CTCP). Text longer than one line allows is split at a UTF-8
 /// boundary, preferring the last space in the final 32 bytes; each call writes one line
-/// and reports how much text it used. No allocation beyond the buffer's own growth.
+/// and reports how much text it used. No intermediate String or array is built: bytes go
+/// straight into the caller's buffer.
 public enum IRCChatLine {
     /// The bytes `append` allows for text after a given source, target and command.
     public static func maxTextBytes(_ kind: IRCChatKind, source: String, target: String, action: Bool = false) -> Int {
