@@ -25,20 +25,24 @@ import Testing
             let d = try E2EDaemon(ignoreSIGPIPE: false) { $0.msgRate = 1; $0.msgBurst = 50 }
             let victim = try E2EClient.login(port: d.port, name: "victim")
             let sender = try E2EClient.login(port: d.port, name: "sender")
+            let observer = try E2EClient.login(port: d.port, name: "observer")
             // Paused: the burst is used up and 50 more messages wait in the socket.
             victim.sendRaw((0..<100).flatMap { encodeFrame("queued \($0)") })
-            _ = victim.drain(for: 0.2)  // nothing unread, so close() sends a FIN, not an RST
+            // Nothing unread, so close() sends a FIN, not an RST: wait until the victim has
+            // received what the daemon sent it (the observer's join notice comes last).
+            _ = victim.receiveUntil(.notice("observer joined #lobby"))
             victim.close()  // the paused daemon does not read the FIN
-            usleep(100_000)
-            for i in 0..<40 {
+            // Each message is written to the closed victim (RST, then EPIPE on the next write);
+            // the observer receiving it proves the daemon flushed that tick. Stop once the
+            // victim is gone (deadline: the sender's burst of 50).
+            var i = 0
+            while d.server.stats.connections != 2 && i < 45 {
                 sender.sendRaw(encodeFrame("to everyone \(i)"))
-                usleep(20_000)
+                guard observer.receiveUntil(Msg("sender", "to everyone \(i)")) != nil else { exit(4) }
+                i += 1
             }
-            usleep(200_000)
-            // The victim is gone (its socket failed with EPIPE), the sender remains.
-            let deadline = e2eNow() + 3
-            while d.server.stats.connections != 1 && e2eNow() < deadline { usleep(20_000) }
-            guard d.server.stats.connections == 1 else { exit(3) }
+            // The victim is gone (its socket failed with EPIPE), sender and observer remain.
+            guard d.server.stats.connections == 2 else { exit(3) }
             d.stop()
             exit(0)
         }

@@ -10,7 +10,8 @@ The server delivers each message as two frames: the sender's name, then the text
       OUTFILE (flushed at once), and the line "EOF" when the server closes the connection.
       Writes "CONNECTED" first, once the username is sent.
   chatclient.py send HOST PORT NAME TEXT...
-      log in, send each TEXT as a message, wait 0.3 s so the server reads them before EOF, quit.
+      log in, send each TEXT as a message, then /who; quit once its reply shows the server
+      handled them all (10 s deadline).
 
 Exits 2 when it cannot connect within 10 s (for socket activation the first connect
 succeeds at once: systemd holds the listening socket). Stops by itself after 120 s.
@@ -76,8 +77,20 @@ def hold(host: str, port: int, name: str, outfile: str) -> None:
 
 def send(host: str, port: int, name: str, texts: list[str]) -> None:
     sock = connect(host, port)
-    sock.sendall(frame(name) + b"".join(frame(t) for t in texts))
-    time.sleep(0.3)
+    sock.sendall(frame(name) + b"".join(frame(t) for t in texts) + frame("/who"))
+    # The /who reply comes after the server has handled every frame before it (one
+    # connection's frames are handled in order): then closing cannot lose any of them.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            sender, text = read_frame(sock), read_frame(sock)
+        except (OSError, ValueError):
+            break
+        if sender is None or text is None:
+            break
+        if sender == "*" and text.startswith("in #"):
+            break
     sock.close()
 
 
