@@ -173,6 +173,9 @@ public enum ChatConfigKey: String, CaseIterable, Sendable {
     case ircPingInterval = "irc-ping-interval"
     case ircPingTimeout = "irc-ping-timeout"
     case ircPassword = "irc-password"
+    case tlsCert = "tls-cert"
+    case tlsKey = "tls-key"
+    case tlsMaxHandshakes = "tls-max-handshakes"
 
     /// `--max-message-bytes`
     public var flag: String { "--" + rawValue }
@@ -239,6 +242,14 @@ public struct ChatConfig: Sendable, Equatable {
     /// When set, IRC clients must send this with `PASS` before registering (464 otherwise);
     /// nil = `PASS` is accepted and ignored.
     public var ircPassword: String? = nil
+    /// PEM certificate chain (leaf first) and private key for the TLS listeners (framed+tls://,
+    /// ircs://); both required when one is configured. Re-read on SIGHUP.
+    public var tlsCert: String? = nil
+    public var tlsKey: String? = nil
+    /// TLS handshakes in progress per event loop; a connection beyond it is closed at accept.
+    /// Each handshake is bounded by `handshakeTimeout` anyway; the cap bounds the CPU a burst of
+    /// new clients takes from the chat of existing ones. 1...1,000,000.
+    public var tlsMaxHandshakes: Int = 1024
 
     public init() {}
 
@@ -346,6 +357,12 @@ public struct ChatConfig: Sendable, Equatable {
                     "irc-password must be 1-256 bytes without spaces or control characters",
                     key: ChatConfigKey.ircPassword.rawValue)
             }
+        }
+        try check(.tlsMaxHandshakes, tlsMaxHandshakes, 1...1_000_000, unit: " handshakes")
+        if (tlsCert == nil) != (tlsKey == nil) {
+            let missing: ChatConfigKey = tlsCert == nil ? .tlsCert : .tlsKey
+            throw ConfigError(
+                "\(missing.rawValue) is missing: tls-cert and tls-key are given together", key: missing.rawValue)
         }
 
         guard queueSoftBytes <= queueHardBytes else {

@@ -48,6 +48,9 @@ public struct ConfigOverrides: Sendable, Equatable {
     public var ircPingTimeout: Double?
     /// An empty string removes a password set by the environment or the file.
     public var ircPassword: String?
+    public var tlsCert: String?
+    public var tlsKey: String?
+    public var tlsMaxHandshakes: Int?
 
     public init() {}
 }
@@ -151,6 +154,9 @@ public struct ConfigLoader: Sendable {
             case .ircPingTimeout: reader.double(forKey: name).map { config.ircPingTimeout = $0 }
             case .ircPassword:
                 reader.string(forKey: name, isSecret: true).map { config.ircPassword = $0.isEmpty ? nil : $0 }
+            case .tlsCert: reader.string(forKey: name).map { config.tlsCert = $0.isEmpty ? nil : $0 }
+            case .tlsKey: reader.string(forKey: name).map { config.tlsKey = $0.isEmpty ? nil : $0 }
+            case .tlsMaxHandshakes: reader.int(forKey: name).map { config.tlsMaxHandshakes = $0 }
             }
             if let failure = reporter.failure {
                 throw sources.explain(failure, key: key, environment: environment)
@@ -194,12 +200,12 @@ extension ChatConfigKey {
         switch self {
         case .listen: .addresses
         case .threads, .maxMessageBytes, .queueSoftBytes, .queueHardBytes, .msgBurst, .maxConnsPerIP, .maxConns,
-            .history, .historyBudgetBytes:
+            .history, .historyBudgetBytes, .tlsMaxHandshakes:
             .int
         case .handshakeTimeout, .idleTimeout, .queueSoftSeconds, .msgRate, .shutdownTimeout, .ircPingInterval,
             .ircPingTimeout:
             .double
-        case .logLevel, .motd, .serverName, .networkName, .ircPassword: .string
+        case .logLevel, .motd, .serverName, .networkName, .ircPassword, .tlsCert, .tlsKey: .string
         }
     }
 }
@@ -234,6 +240,9 @@ extension ConfigOverrides {
         put(.ircPingInterval, ircPingInterval.map { .double($0) })
         put(.ircPingTimeout, ircPingTimeout.map { .double($0) })
         put(.ircPassword, ircPassword.map { .string($0) })
+        put(.tlsCert, tlsCert.map { .string($0) })
+        put(.tlsKey, tlsKey.map { .string($0) })
+        put(.tlsMaxHandshakes, tlsMaxHandshakes.map { .int($0) })
         return values
     }
 }

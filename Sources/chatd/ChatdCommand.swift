@@ -58,9 +58,29 @@ struct ChatdCommand: ParsableCommand {
     var maxMessageBytes: Int?
 
     @Option(
+        name: .customLong("tls-cert"),
+        help: ArgumentHelp(
+            "PEM certificate chain (leaf first) for the TLS listeners (framed+tls://, ircs://); re-read on SIGHUP. (default: none)",
+            valueName: "file"))
+    var tlsCert: String?
+
+    @Option(
+        name: .customLong("tls-key"),
+        help: ArgumentHelp("PEM private key of --tls-cert. (default: none)", valueName: "file"))
+    var tlsKey: String?
+
+    @Option(
+        name: .customLong("tls-max-handshakes"),
+        help: ArgumentHelp(
+            "TLS handshakes in progress per event loop; more new TLS connections are closed at accept. "
+                + "(default: \(defaults.tlsMaxHandshakes))",
+            valueName: "n"))
+    var tlsMaxHandshakes: Int?
+
+    @Option(
         name: .customLong("handshake-timeout"),
         help: ArgumentHelp(
-            "Seconds a new client has to send its username. (default: \(seconds(defaults.handshakeTimeout)))",
+            "Seconds a new client has to finish its TLS handshake (on TLS listeners) and send its username. (default: \(seconds(defaults.handshakeTimeout)))",
             valueName: "seconds"))
     var handshakeTimeout: Double?
 
@@ -239,6 +259,9 @@ struct ChatdCommand: ParsableCommand {
         o.ircPingInterval = ircPingInterval
         o.ircPingTimeout = ircPingTimeout
         o.ircPassword = ircPassword
+        o.tlsCert = tlsCert
+        o.tlsKey = tlsKey
+        o.tlsMaxHandshakes = tlsMaxHandshakes
         return o
     }
 

@@ -56,7 +56,8 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
             {"listen": ["0.0.0.0:7001", "[::1]:7002"], "threads": 2, "max-message-bytes": 1000,
              "handshake-timeout": 2.5, "idle-timeout": 60, "queue-soft-bytes": 4096, "queue-soft-seconds": 3,
              "queue-hard-bytes": 8192, "msg-rate": 0.5, "msg-burst": 4, "max-conns-per-ip": 9, "max-conns": 99,
-             "history": 7, "history-budget-bytes": 4096, "shutdown-timeout": 1.5, "log-level": "debug", "motd": "hello ☃"}
+             "history": 7, "history-budget-bytes": 4096, "shutdown-timeout": 1.5, "log-level": "debug", "motd": "hello ☃",
+             "tls-cert": "/etc/chatd/tls/fullchain.pem", "tls-key": "/etc/chatd/tls/privkey.pem", "tls-max-handshakes": 64}
             """)
         defer { file.remove() }
         let config = try ConfigLoader(configFile: file.path, overrides: ConfigOverrides(), environment: [:]).loadBlocking()
@@ -78,6 +79,9 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
         expected.shutdownTimeout = 1.5
         expected.logLevel = .debug
         expected.motd = "hello ☃"
+        expected.tlsCert = "/etc/chatd/tls/fullchain.pem"
+        expected.tlsKey = "/etc/chatd/tls/privkey.pem"
+        expected.tlsMaxHandshakes = 64
         #expect(config == expected)
         // Not vacuous: every field differs from its default.
         let d = ChatConfig()
@@ -88,6 +92,7 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
         #expect(config.maxConnsPerIP != d.maxConnsPerIP && config.maxConns != d.maxConns && config.history != d.history)
         #expect(config.historyBudgetBytes != d.historyBudgetBytes)
         #expect(config.shutdownTimeout != d.shutdownTimeout && config.logLevel != d.logLevel && config.motd != d.motd)
+        #expect(config.tlsCert != d.tlsCert && config.tlsKey != d.tlsKey && config.tlsMaxHandshakes != d.tlsMaxHandshakes)
     }
 
     @Test func everyKeyFromTheEnvironment() throws {
@@ -100,6 +105,8 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
             "CHATD_SHUTDOWN_TIMEOUT": "0", "CHATD_LOG_LEVEL": "Error", "CHATD_MOTD": "from env",
             "CHATD_SERVER_NAME": "irc.example.org", "CHATD_NETWORK_NAME": "Example", "CHATD_IRC_PING_INTERVAL": "30",
             "CHATD_IRC_PING_TIMEOUT": "15", "CHATD_IRC_PASSWORD": "sesame",
+            "CHATD_TLS_CERT": "/run/credentials/chatd.service/tls.crt", "CHATD_TLS_KEY": "/run/credentials/chatd.service/tls.key",
+            "CHATD_TLS_MAX_HANDSHAKES": "10",
         ]
         #expect(env.count == ChatConfigKey.allCases.count)
         #expect(Set(env.keys) == Set(ChatConfigKey.allCases.map(\.environmentVariable)))
@@ -123,6 +130,9 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
         #expect(c.shutdownTimeout == 0)
         #expect(c.logLevel == .error)
         #expect(c.motd == "from env")
+        #expect(c.tlsCert == "/run/credentials/chatd.service/tls.crt")
+        #expect(c.tlsKey == "/run/credentials/chatd.service/tls.key")
+        #expect(c.tlsMaxHandshakes == 10)
     }
 
     @Test func everyOverrideApplies() throws {
@@ -144,6 +154,9 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
         o.shutdownTimeout = 0.1
         o.logLevel = .trace
         o.motd = "flag"
+        o.tlsCert = "c.pem"
+        o.tlsKey = "k.pem"
+        o.tlsMaxHandshakes = 3
         let c = try ConfigLoader(configFile: nil, overrides: o, environment: [:]).loadBlocking()
         #expect(c.listen == [ListenAddress(host: "127.0.0.1", port: 0)])
         #expect(c.threads == 1 && c.maxMessageBytes == 100 && c.handshakeTimeout == 0.25 && c.idleTimeout == 1)
@@ -151,6 +164,20 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
         #expect(c.msgRate == 0 && c.msgBurst == 1 && c.maxConnsPerIP == 1 && c.maxConns == 2 && c.history == 3)
         #expect(c.historyBudgetBytes == 5)
         #expect(c.shutdownTimeout == 0.1 && c.logLevel == .trace && c.motd == "flag")
+        #expect(c.tlsCert == "c.pem" && c.tlsKey == "k.pem" && c.tlsMaxHandshakes == 3)
+    }
+
+    @Test func tlsCertificateAndKeyComeTogether() {
+        #expect(configLoadError(ConfigLoader(configFile: nil, overrides: ConfigOverrides(), environment: ["CHATD_TLS_CERT": "c.pem"]))
+            == "tls-key is missing: tls-cert and tls-key are given together")
+        var o = ConfigOverrides()
+        o.tlsKey = "k.pem"
+        #expect(configLoadError(ConfigLoader(configFile: nil, overrides: o, environment: [:]))
+            == "tls-cert is missing: tls-cert and tls-key are given together")
+        o.tlsCert = "c.pem"
+        o.tlsMaxHandshakes = 0
+        #expect(configLoadError(ConfigLoader(configFile: nil, overrides: o, environment: [:]))?
+            .hasPrefix("tls-max-handshakes must be between 1 and 1000000") == true)
     }
 
     @Test func precedenceIsFlagsThenEnvironmentThenFile() async throws {
