@@ -4,6 +4,7 @@ import Logging
 import Room
 import Synchronization
 import Systemd
+import TLS
 
 /// The daemon assembled: listeners, one event loop thread per core, the shared hub, and a
 /// control loop on the caller's thread for signals, systemd notifications, STATUS= and the
@@ -23,6 +24,8 @@ public final class ChatServer: @unchecked Sendable {
     var workers: [LoopWorker] = []
     var threads: [LoopThread] = []
     var hub: ChatHub!
+    /// The certificate of the TLS listeners (nil without --tls-cert); SIGHUP reloads it.
+    var tls: ReloadableTLSContext?
     public private(set) var boundAddresses: [SocketAddress] = []
     /// The protocol of each of `boundAddresses`.
     public private(set) var boundSchemes: [ListenScheme] = []
@@ -66,6 +69,7 @@ public final class ChatServer: @unchecked Sendable {
         hub = ChatHub(loopCount: n, limits: limits, doorbells: loops.map { l in { @Sendable in l.wakeUp() } })
         let irc = IRCServerSettings(config)
         workers = loops.map { LoopWorker(loop: $0, hub: hub, limits: limits, irc: irc, logger: logger) }
+        try startTLS()
 
         let activated = SocketActivation.takeListeners(logger: logger)
         if !activated.isEmpty {
@@ -185,6 +189,49 @@ public final class ChatServer: @unchecked Sendable {
     }
 }
 
+extension ChatServer {
+    /// Loads the certificate (a bad one fails the start, like a bad config) and says in the log
+    /// whether the kernel can take over the record layer (kTLS): on this project's machines it
+    /// cannot, and OpenSSL encrypts in user space.
+    func startTLS() throws {
+        guard let cert = config.tlsCert, let key = config.tlsKey else { return }
+        let context: ReloadableTLSContext
+        do {
+            context = try ReloadableTLSContext(credentials: TLSCredentials(certificateChainPath: cert, privateKeyPath: key))
+        } catch {
+            throw ChatServerError("TLS: \(error)")
+        }
+        tls = context
+        for w in workers { w.tlsContext = context }
+        let current = context.current
+        logger.info(
+            "TLS certificate loaded",
+            metadata: ["chat.tls_subject": "\(current.subject)", "chat.tls_not_after": "\(current.notAfter)", "chat.tls_file": "\(cert)"])
+        logger.info("\(KernelTLS.probe())")
+    }
+
+    /// SIGHUP: new TLS handshakes use the re-read certificate; open connections keep theirs. A
+    /// bad or expired file keeps the previous certificate serving.
+    func reloadTLS(_ fresh: ChatConfig) {
+        guard let tls else {
+            if fresh.tlsCert != nil { logger.warning("TLS is enabled only on restart (no TLS at start)") }
+            return
+        }
+        guard let cert = fresh.tlsCert, let key = fresh.tlsKey else {
+            logger.warning("tls-cert/tls-key removed: TLS listeners keep the previous certificate until restart")
+            return
+        }
+        do {
+            let context = try tls.reload(credentials: TLSCredentials(certificateChainPath: cert, privateKeyPath: key))
+            logger.notice(
+                "TLS certificate reloaded",
+                metadata: ["chat.tls_subject": "\(context.subject)", "chat.tls_not_after": "\(context.notAfter)"])
+        } catch {
+            logger.error("TLS certificate reload failed; keeping the previous certificate", metadata: ["chat.reason": "\(error)"])
+        }
+    }
+}
+
 public struct ChatServerError: Error, CustomStringConvertible {
     public let description: String
     init(_ d: String) { description = d }
@@ -218,6 +265,7 @@ extension ChatLimits {
         historyBudgetBytes = c.historyBudgetBytes
         shutdownTimeout = Monotonic.nanoseconds(seconds: c.shutdownTimeout)
         motd = c.motd
+        tlsMaxHandshakes = c.tlsMaxHandshakes
     }
 }
 

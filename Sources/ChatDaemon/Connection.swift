@@ -1,5 +1,6 @@
 import EventLoop
 import Room
+import TLS
 
 /// One client connection, owned by exactly one loop and touched only on its thread.
 final class Connection {
@@ -38,6 +39,9 @@ final class Connection {
     /// no input buffer.
     var inbound: RingBuffer?
     var outbound = WriteQueue()
+    /// The TLS session of a connection accepted on a TLS listener (reads and writes go
+    /// through it); nil on plain listeners.
+    var tls: TLSConnection?
 
     /// Edge-triggered readiness kept in user space (nginx's rev->ready / wev->ready): set by an
     /// epoll edge, cleared only by EAGAIN or a short write.

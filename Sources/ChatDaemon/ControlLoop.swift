@@ -147,6 +147,7 @@ final class ControlLoop: EventLoopHandler {
         server.config = fresh
         SystemdLogging.setLevel(fresh.logLevel)
         server.hub.reconfigure(ChatLimits(fresh))
+        server.reloadTLS(fresh)
         server.logger.notice(
             "configuration reloaded",
             metadata: [

@@ -17,6 +17,11 @@ extension LoopWorker {
     }
 
     func readFromSocket(_ conn: Connection) {
+        // A lingering close (half-closed, close_notify sent) discards raw input below.
+        if let tls = conn.tls, !conn.halfClosed {
+            readFromTLS(conn, tls)
+            return
+        }
         var budget = Self.readBudget
         while conn.readable && !conn.pausedForRate && slots[conn.id.slot] === conn {
             if budget <= 0 {
@@ -40,21 +45,26 @@ extension LoopWorker {
             }
             if n == 0 {
                 conn.readable = false
-                conn.peerClosed = true
-                if conn.phase == .closing {
-                    destroy(conn)
-                } else if conn.outbound.isEmpty {
-                    drop(conn, reason: "client closed the connection")
-                } else {
-                    // Half-close (shutdown(SHUT_WR), `nc -N`): the client is done sending but
-                    // may still be reading — deliver what is already queued for it, then close.
-                    closeGracefully(conn, reason: "client closed the connection")
-                }
+                peerFinished(conn)
                 return
             }
             budget &-= n
             if conn.phase == .closing { continue }  // lingering close: discard input
             feed(conn, UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
+        }
+    }
+
+    /// The peer is done sending (FIN, or TLS close_notify).
+    func peerFinished(_ conn: Connection) {
+        conn.peerClosed = true
+        if conn.phase == .closing {
+            destroy(conn)
+        } else if conn.outbound.isEmpty {
+            drop(conn, reason: "client closed the connection")
+        } else {
+            // Half-close (shutdown(SHUT_WR), `nc -N`): the client is done sending but
+            // may still be reading — deliver what is already queued for it, then close.
+            closeGracefully(conn, reason: "client closed the connection")
         }
     }
 

@@ -52,7 +52,7 @@ extension LoopWorker {
             // One last error frame in case the client can still take it, then close without
             // waiting: a consumer this far behind will not drain the rest.
             if let last = goodbye(conn, error: "disconnected: \(reason)", notice: nil) { conn.outbound.enqueue(last) }
-            _ = conn.outbound.flush(to: conn.fd, using: iovecs, budget: 64 * 1024)
+            _ = flushOutput(conn, budget: 64 * 1024)
             condemn(conn, reason: reason, quit: "slow consumer")
             conn.outbound.removeAll()
             if !conn.halfClosed { closeList.append(conn) }
@@ -71,17 +71,19 @@ extension LoopWorker {
         for conn in flushing {
             conn.inFlushList = false
             guard slots[conn.id.slot] === conn, conn.writable, !conn.outbound.isEmpty else { continue }
-            switch conn.outbound.flush(to: conn.fd, using: iovecs, budget: Self.writeBudget) {
+            switch flushOutput(conn, budget: Self.writeBudget) {
             case .drained:
                 conn.softSince = 0
                 if conn.phase == .closing { finishGracefulClose(conn) }
             case .blocked:
                 conn.writable = false  // the next EPOLLOUT edge brings it back
+            case .waiting:
+                break  // the TLS handshake re-marks it when done
             case .budgetExhausted:
                 markDirty(conn)
                 again = true
-            case .failed(let e):
-                drop(conn, reason: "write failed: \(e)")
+            case .failed(let reason):
+                drop(conn, reason: reason)
             }
         }
         return again
@@ -122,6 +124,7 @@ extension LoopWorker {
             return
         }
         conn.halfClosed = true
+        closeTLS(conn)
         Posix.shutdown(conn.fd, CInt(SHUT_WR))
         let deadline = shuttingDown ? min(shutdownDeadline, loop.now &+ Self.lingerTimeout) : loop.now &+ Self.lingerTimeout
         schedule(conn, .linger, at: deadline)
@@ -151,6 +154,7 @@ extension LoopWorker {
         freeSlots.append(conn.id.slot)
         liveConnections -= 1
         conn.outbound.removeAll()
+        closeTLS(conn)
         Posix.close(conn.fd)
         if acceptPaused { resumeAccepting() }
         // Timers are cancelled lazily; once dead connections' timers outnumber live ones,

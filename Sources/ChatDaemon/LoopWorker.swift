@@ -5,6 +5,7 @@ import IRCProtocol
 import Logging
 import Room
 import Synchronization
+import TLS
 
 /// Serves the connections of one event loop: accepts, reads and decodes frames, runs the chat
 /// session logic, drains the loop's mailbox and flushes every dirty connection once per tick.
@@ -42,6 +43,8 @@ final class LoopWorker: EventLoopHandler {
         /// Socket-activated fds are shared by all loops and owned by the server, not by us.
         let owned: Bool
         let scheme: ListenScheme
+        /// Connections start with a TLS handshake.
+        let tls: Bool
     }
     var listeners: [Listener] = []
     var acceptPaused = false
@@ -71,6 +74,15 @@ final class LoopWorker: EventLoopHandler {
     var closeList: [Connection] = []
     var batch = ContiguousArray<LoopMessage>()
 
+    /// The certificate new TLS connections get (nil: no TLS listener); shared by all loops.
+    var tlsContext: ReloadableTLSContext?
+    /// TLS handshakes in progress on this loop (bounded by `limits.tlsMaxHandshakes`).
+    var tlsHandshakes = 0
+    /// TLS connections closed at accept because of that bound.
+    var tlsRefusals = 0
+    /// Where a flush gathers one TLS record's plaintext (`WriteQueue.flush(through:)`).
+    let tlsScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: TLSConnection.maxRecordPlaintext, alignment: 16)
+
     var messagesIn = 0
     var deliveries = 0
     var slowConsumers = 0
@@ -88,7 +100,10 @@ final class LoopWorker: EventLoopHandler {
         batch.reserveCapacity(1024)
     }
 
-    deinit { readBuffer.deallocate() }
+    deinit {
+        readBuffer.deallocate()
+        tlsScratch.deallocate()
+    }
 
     static func token(slot: Int, generation: UInt32) -> UInt64 {
         UInt64(generation) << 32 | UInt64(UInt32(truncatingIfNeeded: slot))
@@ -97,9 +112,9 @@ final class LoopWorker: EventLoopHandler {
     /// Listening sockets stay level-triggered (nginx does the same): an accept batch cut short
     /// by the fairness cap or EMFILE is reported again without needing a new edge.
     /// EPOLLEXCLUSIVE on a shared fd wakes one loop per connection instead of all (epoll_ctl(2)).
-    func addListener(_ fd: CInt, owned: Bool, scheme: ListenScheme) throws(Errno) {
+    func addListener(_ fd: CInt, owned: Bool, scheme: ListenScheme, tls: Bool = false) throws(Errno) {
         let idx = UInt64(listeners.count)
-        listeners.append(Listener(fd: fd, owned: owned, scheme: scheme))
+        listeners.append(Listener(fd: fd, owned: owned, scheme: scheme, tls: tls))
         try loop.epoll.add(fd, events: owned ? [.readable] : [.readable, .exclusive], token: Self.listenerTokenBase | idx)
     }
 
@@ -110,16 +125,25 @@ final class LoopWorker: EventLoopHandler {
             // The same epoll batch may hold a shutdown (which closed the listeners) before
             // this event.
             let i = Int(token & 0xFFFF)
-            if !shuttingDown && i < listeners.count { acceptConnections(listeners[i].fd, scheme: listeners[i].scheme) }
+            if !shuttingDown && i < listeners.count { acceptConnections(listeners[i]) }
             return
         }
         guard let conn = connection(forToken: token) else { return }  // stale: slot reused
         if !events.isDisjoint(with: [.readable, .readHangup, .hangup, .error]) {
             conn.readable = true
+            // A TLS write that wanted to read resumes on this edge (TLSConnection.retry).
+            if let tls = conn.tls, tls.writeWantsRead {
+                conn.writable = true
+                markDirty(conn)
+            }
             readFromSocket(conn)
         }
         if events.contains(.writable) {
             conn.writable = true
+            // A TLS handshake or read that wanted to write resumes on this edge.
+            if let tls = conn.tls, slots[conn.id.slot] === conn, tls.state == .handshaking || tls.readWantsWrite {
+                readFromSocket(conn)
+            }
             if !conn.outbound.isEmpty { markDirty(conn) }
         }
     }
@@ -184,12 +208,12 @@ final class LoopWorker: EventLoopHandler {
 
     // MARK: accepting
 
-    func acceptConnections(_ listenFD: CInt, scheme: ListenScheme) {
+    func acceptConnections(_ listener: Listener) {
         for _ in 0..<Self.acceptBatch {
             let fd: CInt
             let peer: SocketAddress
             do {
-                switch try Socket.accept(listenFD) {
+                switch try Socket.accept(listener.fd) {
                 case .processed(let accepted): (fd, peer) = accepted
                 case .wouldBlock: return
                 }
@@ -205,7 +229,7 @@ final class LoopWorker: EventLoopHandler {
                 Posix.close(fd)
                 continue
             }
-            setUp(fd: fd, peer: peer, wire: scheme)
+            setUp(fd: fd, peer: peer, wire: listener.scheme, tls: listener.tls)
         }
     }
 
@@ -232,7 +256,7 @@ final class LoopWorker: EventLoopHandler {
         }
     }
 
-    func setUp(fd: CInt, peer: SocketAddress, wire: ListenScheme) {
+    func setUp(fd: CInt, peer: SocketAddress, wire: ListenScheme, tls: Bool) {
         Socket.setNoDelay(fd)
         let refusal = hub.admit(address: peer.host, limits: limits)
         let (slot, generation) = allocateSlot()
@@ -250,6 +274,9 @@ final class LoopWorker: EventLoopHandler {
         }
         slots[slot] = conn
         liveConnections += 1
+        // Before the refusal below: a refused TLS client still gets its reason, once the
+        // handshake is done (within the close timeout).
+        if tls && !startTLS(conn) { return }
         if let refusal {
             logger.notice("connection refused", metadata: ["chat.peer": "\(peer)", "chat.reason": "\(refusal)"])
             closeGracefully(conn, error: refusal.description, reason: "\(refusal)")
@@ -270,7 +297,11 @@ final class LoopWorker: EventLoopHandler {
     func connectionTimer(_ conn: Connection, kind: TimerKind) {
         switch kind {
         case .handshake:
-            if conn.phase == .handshake && conn.closeReason == nil {
+            if conn.tls?.state == .handshaking && conn.closeReason == nil {
+                // No TLS session yet, so no way to tell the client: just close.
+                logger.notice("TLS handshake timeout", metadata: meta(conn))
+                drop(conn, reason: "TLS handshake timeout")
+            } else if conn.phase == .handshake && conn.closeReason == nil {
                 let secs = Double(limits.handshakeTimeout) / 1e9
                 let text = secs == secs.rounded() ? "\(Int(secs))" : "\(secs)"
                 let what = conn.wire == .irc ? "registration" : "username"

@@ -15,6 +15,9 @@ public struct ChatLimits: Sendable, Equatable {
     public var history = 50
     public var shutdownTimeout: UInt64 = 5_000_000_000
     public var motd: String? = nil
+    /// TLS handshakes in progress per loop before new TLS connections are closed at accept
+    /// (`--tls-max-handshakes`; a transport limit, applied by the daemon's loops).
+    public var tlsMaxHandshakes = 1024
     /// Rooms kept at most (empty rooms holding history are evicted first): bounds memory
     /// against a client that joins endless new room names.
     public var maxRooms = 10_000

@@ -58,6 +58,7 @@ public final class TLSConnection {
     private var failed = false
     private var handshakeDone = false
     private var isClient = false
+    private var closeNotifySent = false
 
     /// Starts a server session on `fd` (accepted, non-blocking) with `context`'s certificate.
     public init(context: TLSContext, fd: CInt) throws(TLSConfigurationError) {
@@ -189,7 +190,8 @@ public final class TLSConnection {
     public func shutdown() {
         // Also after the peer's close_notify (state already .closed): answering it completes
         // the closure (RFC 8446 §6.1), and a peer waiting in its own shutdown gets its reply.
-        if handshakeDone && !failed {
+        if handshakeDone && !failed && !closeNotifySent {
+            closeNotifySent = true
             OpenSSLError.clear()
             _ = SSL_shutdown(ssl)
             OpenSSLError.clear()
