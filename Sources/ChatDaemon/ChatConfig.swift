@@ -17,15 +17,35 @@ public enum ListenScheme: String, CaseIterable, Sendable, Hashable {
 
     /// Schemes DESIGN.md §7 names that this build does not serve yet: named in the error so an
     /// operator sees "not supported" rather than "unknown".
-    static let planned = ["framed+tls", "ircs", "http", "https", "metrics"]
+    static let planned = ["ircs", "http", "https", "metrics"]
+
+    /// The name of this protocol's TLS twin (`framed+tls://`): the same wire format inside a
+    /// TLS session (`--tls-cert`). nil = no TLS twin. The hook for the next ones: `ircs` for
+    /// irc, `https` for http.
+    public var tlsName: String? {
+        switch self {
+        case .framed: "framed+tls"
+        }
+    }
+
+    /// A scheme as written in a listen address or a `FileDescriptorName=`: a protocol, or its
+    /// TLS twin.
+    public static func named(_ name: String) -> (scheme: ListenScheme, tls: Bool)? {
+        if let plain = ListenScheme(rawValue: name) { return (plain, false) }
+        if let twin = allCases.first(where: { $0.tlsName == name }) { return (twin, true) }
+        return nil
+    }
+
+    /// Every scheme name this build serves ("framed", "framed+tls", …).
+    static var servedNames: [String] { allCases.flatMap { [$0.rawValue] + ($0.tlsName.map { [$0] } ?? []) } }
 
     /// The scheme a socket-activated fd serves, from its `FileDescriptorName=`. "chatd" is the
     /// name the packaged chatd.socket used before listeners had schemes; systemd passes
     /// "unknown" when the unit names nothing (sd_listen_fds_with_names(3)). Both mean framed.
-    public static func forDescriptorName(_ name: String) -> ListenScheme? {
+    public static func forDescriptorName(_ name: String) -> (scheme: ListenScheme, tls: Bool)? {
         switch name {
-        case "chatd", "unknown", "stored", "": return .framed
-        default: return ListenScheme(rawValue: name)
+        case "chatd", "unknown", "stored", "": return (.framed, false)
+        default: return named(name)
         }
     }
 }
@@ -51,14 +71,17 @@ public enum ListenScheme: String, CaseIterable, Sendable, Hashable {
 public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     /// The protocol served; `framed` when the text has no `SCHEME://`.
     public var scheme: ListenScheme
+    /// Inside TLS (`framed+tls://`): needs `tls-cert` and `tls-key`.
+    public var tls: Bool
     /// Numeric host: an IPv4 dotted quad or an IPv6 address without brackets.
     public var host: String
     /// TCP port, 0...65535; 0 = ephemeral.
     public var port: Int
 
     /// No checking here; `ChatConfig.validate()` checks every address.
-    public init(_ scheme: ListenScheme = .framed, host: String, port: Int) {
+    public init(_ scheme: ListenScheme = .framed, host: String, port: Int, tls: Bool = false) {
         self.scheme = scheme
+        self.tls = tls
         self.host = host
         self.port = port
     }
@@ -70,6 +93,7 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
     /// the form `parse` accepts, and for framed the form older configurations used.
     public var description: String {
         let hostPort = isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)"
+        if tls, let name = scheme.tlsName { return "\(name)://\(hostPort)" }
         return scheme == .framed ? hostPort : "\(scheme.rawValue)://\(hostPort)"
     }
 
@@ -81,17 +105,18 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
             ConfigError("listen address '\(text)': \(reason)", key: ChatConfigKey.listen.rawValue)
         }
         var scheme = ListenScheme.framed
+        var tls = false
         let utf8 = Array(trimmed.utf8)
         if let colon = utf8.indices.first(where: { utf8[$0] == 0x3A && $0 + 2 < utf8.count && utf8[$0 + 1] == 0x2F && utf8[$0 + 2] == 0x2F }) {
             let name = String(decoding: utf8[..<colon], as: UTF8.self).lowercased()
-            guard let known = ListenScheme(rawValue: name) else {
-                let served = ListenScheme.allCases.map { "\($0.rawValue)://" }.joined(separator: ", ")
+            guard let known = ListenScheme.named(name) else {
+                let served = ListenScheme.servedNames.map { "\($0)://" }.joined(separator: ", ")
                 if ListenScheme.planned.contains(name) {
                     throw fail("scheme '\(name)://' is not supported by this build (supported: \(served))")
                 }
                 throw fail("unknown scheme '\(name)://' (supported: \(served); no scheme means framed)")
             }
-            scheme = known
+            (scheme, tls) = known
             trimmed = String(decoding: utf8[(colon + 3)...], as: UTF8.self)
         }
         guard !trimmed.isEmpty else { throw fail("empty (expected HOST:PORT, [IPv6]:PORT or :PORT)") }
@@ -128,7 +153,7 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
                 "'\(hostText)' is not a numeric IP address (chatd resolves no host names; "
                     + "use an IPv4 address, [IPv6], localhost or *)")
         }
-        return ListenAddress(scheme, host: host, port: port)
+        return ListenAddress(scheme, host: host, port: port, tls: tls)
     }
 
     /// Port digits only (no sign, no spaces), at most 5 of them, value 0...65535.
@@ -359,6 +384,10 @@ public struct ChatConfig: Sendable, Equatable {
             }
         }
         try check(.tlsMaxHandshakes, tlsMaxHandshakes, 1...1_000_000, unit: " handshakes")
+        if let secure = listen.first(where: \.tls), tlsCert == nil {
+            throw ConfigError(
+                "listen address '\(secure)' needs a certificate: set tls-cert and tls-key", key: ChatConfigKey.tlsCert.rawValue)
+        }
         if (tlsCert == nil) != (tlsKey == nil) {
             let missing: ChatConfigKey = tlsCert == nil ? .tlsCert : .tlsKey
             throw ConfigError(

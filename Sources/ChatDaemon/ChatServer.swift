@@ -50,9 +50,12 @@ public final class ChatServer: @unchecked Sendable {
     /// The ports the daemon listens on (after binding port 0 these are the real ones).
     public var listeningPorts: [Int] { boundAddresses.map(\.port) }
 
-    /// The first port serving `scheme`.
-    public func port(for scheme: ListenScheme) -> Int? {
-        zip(boundAddresses, boundSchemes).first { $0.1 == scheme }?.0.port
+    /// Whether each of `boundAddresses` is a TLS listener.
+    public private(set) var boundTLS: [Bool] = []
+
+    /// The first port serving `scheme` (inside TLS with `tls`).
+    public func port(for scheme: ListenScheme, tls: Bool = false) -> Int? {
+        boundAddresses.indices.first { boundSchemes[$0] == scheme && boundTLS[$0] == tls }.map { boundAddresses[$0].port }
     }
 
     /// Binds (or takes from systemd) the listeners and starts the loop threads. When this
@@ -76,18 +79,22 @@ public final class ChatServer: @unchecked Sendable {
             socketActivated = true
             for s in activated {
                 // FileDescriptorName= names the protocol (packaging/chatd.socket, chatd-irc.socket).
-                guard let scheme = ListenScheme.forDescriptorName(s.name) else {
-                    let known = ListenScheme.allCases.map(\.rawValue).joined(separator: ", ")
+                guard let (scheme, tls) = ListenScheme.forDescriptorName(s.name) else {
+                    let known = ListenScheme.servedNames.joined(separator: ", ")
                     logger.error(
                         "closing socket-activated listener with an unknown FileDescriptorName",
                         metadata: ["chat.listener": "\(s.name)", "chat.reason": "expected one of: \(known) (or chatd = framed)"])
                     Posix.close(s.fd)
                     continue
                 }
-                for w in workers { try w.addListener(s.fd, owned: false, scheme: scheme) }
+                if tls && self.tls == nil {
+                    throw ChatServerError("socket-activated listener '\(s.name)' needs a certificate: set tls-cert and tls-key")
+                }
+                for w in workers { try w.addListener(s.fd, owned: false, scheme: scheme, tls: tls) }
                 boundAddresses.append(try Socket.localAddress(s.fd))
                 boundSchemes.append(scheme)
-                logger.info("listening (socket activation)", metadata: ["chat.listener": "\(s.name)", "chat.protocol": "\(scheme.rawValue)"])
+                boundTLS.append(tls)
+                logger.info("listening (socket activation)", metadata: ["chat.listener": "\(s.name)", "chat.protocol": "\(s.name)"])
             }
         } else {
             try bindListeners()
@@ -100,7 +107,7 @@ public final class ChatServer: @unchecked Sendable {
         logger.info(
             "chatd \(ChatDaemonVersion.description) started",
             metadata: [
-                "chat.threads": "\(n)", "chat.listen": "\(zip(boundSchemes, boundAddresses).map { "\($0.rawValue)://\($1)" }.joined(separator: " "))",
+                "chat.threads": "\(n)", "chat.listen": "\(boundAddresses.indices.map { i in "\(boundTLS[i] ? boundSchemes[i].tlsName! : boundSchemes[i].rawValue)://\(boundAddresses[i])" }.joined(separator: " "))",
                 "chat.fd_limit": "\(fdLimit)",
             ])
     }
@@ -118,12 +125,13 @@ public final class ChatServer: @unchecked Sendable {
                 } catch {
                     throw ChatServerError("cannot listen on \(listen): \(error)")
                 }
-                try w.addListener(fd, owned: true, scheme: listen.scheme)
+                try w.addListener(fd, owned: true, scheme: listen.scheme, tls: listen.tls)
                 let bound = try Socket.localAddress(fd)
                 if port == 0 { port = bound.port }
                 if w.loop.index == 0 {
                     boundAddresses.append(bound)
                     boundSchemes.append(listen.scheme)
+                    boundTLS.append(listen.tls)
                 }
             }
         }

@@ -87,10 +87,30 @@ import Testing
             do { _ = try ListenAddress.parse(text) } catch { #expect(error.description.hasPrefix(expected), "\(error)") }
         }
         // The socket-activation names: the scheme, or the packaged unit's historical "chatd".
-        #expect(ListenScheme.forDescriptorName("chatd") == .framed)
-        #expect(ListenScheme.forDescriptorName("framed") == .framed)
-        #expect(ListenScheme.forDescriptorName("unknown") == .framed)
+        #expect(ListenScheme.forDescriptorName("chatd").map { "\($0)" } == "(scheme: ChatDaemon.ListenScheme.framed, tls: false)")
+        #expect(ListenScheme.forDescriptorName("framed")?.scheme == .framed)
+        #expect(ListenScheme.forDescriptorName("unknown")?.tls == false)
         #expect(ListenScheme.forDescriptorName("smtp") == nil)
+        #expect(ListenScheme.forDescriptorName("framed+tls").map { "\($0)" } == "(scheme: ChatDaemon.ListenScheme.framed, tls: true)")
+    }
+
+    @Test func tlsTwins() throws {
+        let secure = try ListenAddress.parse("framed+tls://127.0.0.1:7576")
+        #expect(secure == ListenAddress(.framed, host: "127.0.0.1", port: 7576, tls: true))
+        #expect(secure.description == "framed+tls://127.0.0.1:7576")
+        #expect(try ListenAddress.parse(secure.description) == secure)
+        #expect(secure != (try ListenAddress.parse("127.0.0.1:7576")))
+        var c = ChatConfig()
+        c.listen = [secure]
+        #expect(throws: ConfigError("listen address 'framed+tls://127.0.0.1:7576' needs a certificate: set tls-cert and tls-key", key: "tls-cert")) {
+            try c.validate()
+        }
+        c.tlsCert = "c.pem"
+        c.tlsKey = "k.pem"
+        try c.validate()
+        // A plain and a TLS listener cannot share a port either.
+        c.listen = [secure, try ListenAddress.parse("127.0.0.1:7576")]
+        #expect(throws: ConfigError.self) { try c.validate() }
     }
 
     @Test(arguments: [
