@@ -136,7 +136,9 @@ let package = Package(
         .testTarget(name: "SystemdTests", dependencies: ["Systemd"], swiftSettings: strict),
         .testTarget(
             name: "ChatDaemonTests",
-            dependencies: ["ChatDaemon", "EventLoop", "ChatProtocol", "Room", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "ChatDaemon", "EventLoop", "ChatProtocol", "Room", "TLS", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         .testTarget(name: "ClientTests", dependencies: ["chatd-client"], swiftSettings: strict),
         .testTarget(name: "BenchTests", dependencies: ["BenchCore", "ChatProtocol", .product(name: "Histogram", package: "hdrhistogram-swift")], swiftSettings: strict),

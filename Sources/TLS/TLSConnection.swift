@@ -206,6 +206,14 @@ public final class TLSConnection {
         guard let c = SSL_get_current_cipher(ssl), let name = SSL_CIPHER_get_name(c) else { return "" }
         return String(cString: name)
     }
+    /// The subject of the peer's certificate (a client sees the server's), "" when none.
+    public var peerSubject: String {
+        guard let cert = SSL_get1_peer_certificate(ssl) else { return "" }
+        defer { X509_free(cert) }
+        guard let name = X509_get_subject_name(cert), let text = X509_NAME_oneline(name, nil, 0) else { return "" }
+        defer { CRYPTO_free(text, #fileID, #line) }
+        return String(cString: text)
+    }
     /// Whether a previous session was resumed (a ticket was accepted).
     public var sessionReused: Bool { SSL_session_reused(ssl) == 1 }
     /// Whether the kernel does the record layer (kTLS) for each direction on this socket.

@@ -3,7 +3,9 @@
 // poll(2) with a deadline, so a test that expects something that never comes fails instead of
 // hanging.
 
+import EventLoop
 import Glibc
+import TLS
 
 /// One chat message as the daemon delivers it: a sender frame, then a text frame.
 struct Msg: Equatable, Hashable, CustomStringConvertible, Sendable {
@@ -54,11 +56,13 @@ final class E2EClient {
     private(set) var closedByPeer = false
     private(set) var resetByPeer = false
     var name: String = ""
+    /// With `tls`: the session every byte goes through (the socket is then non-blocking).
+    private var tls: TLSConnection?
 
     /// Connects (blocking, with a 5 s send/receive timeout on the socket as a last resort).
     /// `receiveBuffer` (SO_RCVBUF, set before connecting so the window stays small) makes a
     /// client that does not read fall behind quickly.
-    init(port: Int, host: String = "127.0.0.1", receiveBuffer: Int? = nil) throws {
+    init(port: Int, host: String = "127.0.0.1", receiveBuffer: Int? = nil, tls: TLSClientContext? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw E2EError("socket: errno \(errno)") }
         if let receiveBuffer {
@@ -85,13 +89,47 @@ final class E2EClient {
             fd = -1
             throw E2EError("connect to \(host):\(port): errno \(e)")
         }
+        if let tls { try startTLS(tls) }
+    }
+
+    /// The TLS handshake, as "localhost" (the test certificates' name), within 5 s.
+    private func startTLS(_ context: TLSClientContext) throws {
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        let session = try TLSConnection(client: context, fd: fd, serverName: "localhost")
+        let deadline = e2eNow() + 5
+        while true {
+            switch session.handshake() {
+            case .established:
+                tls = session
+                return
+            case .wantRead: _ = waitFor(POLLIN, until: deadline)
+            case .wantWrite: _ = waitFor(POLLOUT, until: deadline)
+            case .failed(let reason): throw E2EError("TLS handshake: \(reason)")
+            }
+            if e2eNow() >= deadline { throw E2EError("TLS handshake: no answer within 5 s") }
+        }
+    }
+
+    /// The subject of the certificate a TLS server presented.
+    var peerSubject: String { tls?.peerSubject ?? "" }
+
+    /// poll(2) for `event` until `deadline`; false on timeout.
+    private func waitFor(_ event: Int32, until deadline: Double) -> Bool {
+        while true {
+            let remaining = deadline - e2eNow()
+            if remaining <= 0 { return false }
+            var pfd = pollfd(fd: fd, events: Int16(event), revents: 0)
+            let p = poll(&pfd, 1, CInt(min(remaining * 1000 + 1, 60_000)))
+            if p > 0 { return true }
+            if p < 0 && errno != EINTR { return false }
+        }
     }
 
     deinit { if fd >= 0 { Glibc.close(fd) } }
 
     /// Connects and sends `name` as the username frame.
-    static func connect(port: Int, name: String) throws -> E2EClient {
-        let c = try E2EClient(port: port)
+    static func connect(port: Int, name: String, tls: TLSClientContext? = nil) throws -> E2EClient {
+        let c = try E2EClient(port: port, tls: tls)
         c.name = name
         try c.send(frame: name)
         return c
@@ -100,8 +138,8 @@ final class E2EClient {
     /// Connects, logs in and waits until the daemon has processed the login (a `/who` reply is
     /// the barrier: once it arrives the client is a member of the lobby and will get every
     /// message published after this returns).
-    static func login(port: Int, name: String) throws -> E2EClient {
-        let c = try connect(port: port, name: name)
+    static func login(port: Int, name: String, tls: TLSClientContext? = nil) throws -> E2EClient {
+        let c = try connect(port: port, name: name, tls: tls)
         try c.sync()
         return c
     }
@@ -119,6 +157,7 @@ final class E2EClient {
     /// Sends all of `bytes` (MSG_NOSIGNAL); false if the socket failed.
     @discardableResult
     func sendRaw(_ bytes: [UInt8]) -> Bool {
+        if let tls { return sendTLS(tls, bytes) }
         var sent = 0
         while sent < bytes.count {
             let n = bytes.withUnsafeBytes { p in
@@ -129,6 +168,20 @@ final class E2EClient {
                 return false
             }
             sent += n
+        }
+        return true
+    }
+
+    private func sendTLS(_ tls: TLSConnection, _ bytes: [UInt8]) -> Bool {
+        var sent = 0
+        let deadline = e2eNow() + 10
+        while sent < bytes.count {
+            switch bytes.withUnsafeBytes({ tls.write(UnsafeRawBufferPointer(rebasing: $0[sent...])) }) {
+            case .bytes(let n): sent += n
+            case .wantWrite: guard waitFor(POLLOUT, until: deadline) else { return false }
+            case .wantRead: guard waitFor(POLLIN, until: deadline) else { return false }
+            case .closed: return false
+            }
         }
         return true
     }
@@ -152,6 +205,7 @@ final class E2EClient {
     /// Returns false on timeout or when the peer is gone.
     private func fill(deadline: Double) -> Bool {
         if closedByPeer { return false }
+        if let tls { return fillTLS(tls, deadline: deadline) }
         while true {
             let remaining = deadline - e2eNow()
             if remaining <= 0 { return false }
@@ -172,6 +226,23 @@ final class E2EClient {
             if errno == ECONNRESET { resetByPeer = true }
             closedByPeer = true
             return false
+        }
+    }
+
+    private func fillTLS(_ tls: TLSConnection, deadline: Double) -> Bool {
+        while true {
+            // Records already inside OpenSSL raise no poll event.
+            switch chunk.withUnsafeMutableBytes({ tls.read(into: $0) }) {
+            case .bytes(let n):
+                buffer.append(contentsOf: chunk[0..<n])
+                return true
+            case .wantRead: guard waitFor(POLLIN, until: deadline) else { return false }
+            case .wantWrite: guard waitFor(POLLOUT, until: deadline) else { return false }
+            case .closed(let reason):
+                if case .socket(let e) = reason, e.rawValue == ECONNRESET { resetByPeer = true }
+                closedByPeer = true
+                return false
+            }
         }
     }
 
