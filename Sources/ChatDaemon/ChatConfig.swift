@@ -17,14 +17,15 @@ public enum ListenScheme: String, CaseIterable, Sendable, Hashable {
 
     /// Schemes DESIGN.md §7 names that this build does not serve yet: named in the error so an
     /// operator sees "not supported" rather than "unknown".
-    static let planned = ["ircs", "http", "https", "metrics"]
+    static let planned = ["http", "https", "metrics"]
 
     /// The name of this protocol's TLS twin (`framed+tls://`): the same wire format inside a
-    /// TLS session (`--tls-cert`). nil = no TLS twin. The hook for the next ones: `ircs` for
-    /// irc, `https` for http.
+    /// TLS session (`--tls-cert`). nil = no TLS twin. The hook for the next one: `https` for
+    /// http.
     public var tlsName: String? {
         switch self {
         case .framed: "framed+tls"
+        case .irc: "ircs"
         }
     }
 

@@ -99,6 +99,8 @@ import Testing
         #expect(secure == ListenAddress(.framed, host: "127.0.0.1", port: 7576, tls: true))
         #expect(secure.description == "framed+tls://127.0.0.1:7576")
         #expect(try ListenAddress.parse(secure.description) == secure)
+        #expect(try ListenAddress.parse("ircs://[::1]:6697") == ListenAddress(.irc, host: "::1", port: 6697, tls: true))
+        #expect(try ListenAddress.parse("ircs://[::1]:6697").description == "ircs://[::1]:6697")
         #expect(secure != (try ListenAddress.parse("127.0.0.1:7576")))
         var c = ChatConfig()
         c.listen = [secure]
