@@ -22,7 +22,6 @@ extension LoopWorker {
             return false
         }
         guard tlsHandshakes < limits.tlsMaxHandshakes else {
-            tlsRefusals &+= 1
             logger.notice("TLS handshake refused: too many in progress", metadata: meta(conn, reason: "tls-max-handshakes = \(limits.tlsMaxHandshakes)"))
             drop(conn, reason: "too many TLS handshakes in progress")
             return false
@@ -110,7 +109,8 @@ extension LoopWorker {
         case .drained: return .drained
         case .blocked: return .blocked
         case .budgetExhausted: return .budgetExhausted
-        case .closed(let reason): return .failed(reason == .socket(Errno(EPIPE)) ? "write failed: \(reason)" : reason.description)
+        case .closed(.socket(let e)): return .failed("write failed: \(e)")
+        case .closed(let reason): return .failed(reason.description)
         }
     }
 

@@ -78,8 +78,6 @@ final class LoopWorker: EventLoopHandler {
     var tlsContext: ReloadableTLSContext?
     /// TLS handshakes in progress on this loop (bounded by `limits.tlsMaxHandshakes`).
     var tlsHandshakes = 0
-    /// TLS connections closed at accept because of that bound.
-    var tlsRefusals = 0
     /// Where a flush gathers one TLS record's plaintext (`WriteQueue.flush(through:)`).
     let tlsScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: TLSConnection.maxRecordPlaintext, alignment: 16)
 
