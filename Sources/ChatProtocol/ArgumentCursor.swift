@@ -28,4 +28,18 @@ struct ArgumentCursor {
     func remainder() -> String? {
         isEmpty ? nil : String(text[position...])
     }
+
+    /// Up to `max` whitespace-separated tokens; nil if there are more.
+    func tokens(max: Int) -> [Substring]? {
+        let utf8 = text.utf8
+        var out: [Substring] = []
+        var start = position
+        while start < utf8.endIndex {
+            guard out.count < max else { return nil }
+            let end = ChatCommand.endOfToken(utf8, from: start)
+            out.append(text[start..<end])
+            start = ChatCommand.endOfWhitespace(utf8, from: end)
+        }
+        return out
+    }
 }

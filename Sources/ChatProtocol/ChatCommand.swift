@@ -41,6 +41,8 @@ public enum ChatCommand {
         case "me":
             guard let action = rest.remainder() else { return .invalid("usage: /me TEXT") }
             return .me(action)
+        case "history":
+            return history(rest)
         default:
             return .invalid("unknown command /\(displayName(text[nameStart..<nameEnd])) (try /help)")
         }
@@ -60,10 +62,34 @@ public enum ChatCommand {
         "/nick NAME       change your name",
         "/msg NAME TEXT   send TEXT privately to NAME",
         "/me TEXT         send TEXT as an action (* you TEXT)",
+        "/history [N]     show the room's last N messages again",
+        "/history before SEQ [N]  show the N messages before number SEQ",
         "/help            show this help",
         "/quit            disconnect",
         "//TEXT           send a message that starts with /",
     ]
+
+    static let historyUsage = "usage: /history [N] or /history before SEQ [N]"
+
+    /// `[N]` or `before SEQ [N]`, N and SEQ positive decimal integers.
+    static func history(_ rest: ArgumentCursor) -> ChatInput {
+        guard let t = rest.tokens(max: 3) else { return .invalid(historyUsage) }
+        func positive(_ s: Substring) -> UInt64? {
+            guard s.utf8.count <= 19, s.utf8.allSatisfy({ $0 &- 0x30 < 10 }), let v = UInt64(s), v > 0 else { return nil }
+            return v
+        }
+        switch t.count {
+        case 0: return .history(before: nil, limit: nil)
+        case 1:
+            guard let n = positive(t[0]) else { return .invalid(historyUsage) }
+            return .history(before: nil, limit: Int(n))
+        default:
+            guard asciiLowercased(t[0].utf8) == "before", let seq = positive(t[1]) else { return .invalid(historyUsage) }
+            if t.count == 2 { return .history(before: seq, limit: nil) }
+            guard let n = positive(t[2]) else { return .invalid(historyUsage) }
+            return .history(before: seq, limit: Int(n))
+        }
+    }
 
     // MARK: - Scanning
 

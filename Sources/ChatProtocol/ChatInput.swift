@@ -10,6 +10,9 @@ public enum ChatInput: Equatable, Sendable {
     case nick(String)
     case privateMessage(to: String, text: String)
     case me(String)
+    /// `/history [N]` (the newest N of the room), `/history before SEQ [N]` (the N before
+    /// sequence number SEQ); nil = the daemon's default page. N ≥ 1, SEQ ≥ 1.
+    case history(before: UInt64?, limit: Int?)
     /// The text of the `* error: …` reply.
     case invalid(String)
 }

@@ -70,6 +70,8 @@ public enum ProtocolFuzzing {
             checkVerbatimText(message, of: text)
         case .me(let action):
             checkVerbatimText(action, of: text)
+        case .history(let before, let limit):
+            precondition((before ?? 1) >= 1 && (limit ?? 1) >= 1)
         case .invalid(let reason):
             precondition(!reason.isEmpty)
         case .leave, .rooms, .who, .help, .quit:

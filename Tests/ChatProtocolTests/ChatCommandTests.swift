@@ -105,8 +105,23 @@ struct ChatCommandTests {
 
     @Test("help has a line for every command")
     func help() {
-        for command in ["/join ", "/leave ", "/rooms ", "/who ", "/nick ", "/msg ", "/me ", "/help ", "/quit ", "//TEXT "] {
+        for command in ["/join ", "/leave ", "/rooms ", "/who ", "/nick ", "/msg ", "/me ", "/help ", "/quit ", "//TEXT ", "/history "] {
             #expect(ChatCommand.helpText.contains { $0.hasPrefix(command) }, "\(command)")
+        }
+    }
+
+    @Test("/history [N] and /history before SEQ [N]")
+    func history() {
+        #expect(ChatCommand.parse("/history") == .history(before: nil, limit: nil))
+        #expect(ChatCommand.parse("/HISTORY  20 ") == .history(before: nil, limit: 20))
+        #expect(ChatCommand.parse("/history before 81") == .history(before: 81, limit: nil))
+        #expect(ChatCommand.parse("/history Before 81 10") == .history(before: 81, limit: 10))
+        #expect(ChatCommand.parse("/history before 18446744073709551615 1") == .history(before: .max, limit: 1))
+        let usage = ChatInput.invalid("usage: /history [N] or /history before SEQ [N]")
+        for bad in ["/history 0", "/history -1", "/history +5", "/history x", "/history 1 2", "/history before",
+                    "/history before 0", "/history before x 3", "/history after 5 3", "/history before 5 3 4",
+                    "/history 99999999999999999999", "/history before 5 0", "/history ５"] {
+            #expect(ChatCommand.parse(bad) == usage, "\(bad)")
         }
     }
 }
