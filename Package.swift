@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "ChatDaemon",
             dependencies: [
-                "Room", "Systemd", "EventLoop", "ChatProtocol", "IRCProtocol", "TLS", "CBuildInfo",
+                "Room", "Store", "Systemd", "EventLoop", "ChatProtocol", "IRCProtocol", "TLS", "CBuildInfo",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],

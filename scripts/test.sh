@@ -22,6 +22,10 @@ suite build "$SWIFT" build --build-tests
 if [[ $failed -gt 0 ]]; then echo "0 passed, 1 failed (build)"; exit 1; fi
 BIN=$("$SWIFT" build --show-bin-path)
 export CHATD_BIN=$BIN/chatd CHATD_CLIENT_BIN=$BIN/chatd-client
+# Suites that start chatd expect a daemon with no past: history in memory unless a test asks for
+# SQLite with its own --state-dir (E2EHistoryStoreTests); a shared ~/.local/state would leak
+# one suite's history into the next.
+export CHATD_HISTORY_STORE=memory
 
 suite swift-tests "$SWIFT" test --skip-build
 # The docs render as written: fences closed and labelled, relative links resolve.

@@ -17,11 +17,13 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "The database file (created if missing).") var path: String
     @Option(help: "Group commit interval in ms (--history-commit-ms).") var commitMs = 50
     @Option(help: "Unsaved events held before the oldest are dropped.") var queue = 65_536
+    @Option(help: "Unsaved bytes held before the oldest are dropped.") var queueBytes = 16 << 20
 
     func open(_ logger: Logger) throws -> SQLiteHistoryStore {
         var o = SQLiteHistoryStore.Options()
         o.commitMilliseconds = commitMs
         o.queueCapacity = queue
+        o.queueBytes = queueBytes
         return try SQLiteHistoryStore(path: path, options: o, logger: logger)
     }
 }

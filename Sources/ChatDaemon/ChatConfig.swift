@@ -191,6 +191,11 @@ public enum ChatConfigKey: String, CaseIterable, Sendable {
     case maxConns = "max-conns"
     case history = "history"
     case historyBudgetBytes = "history-budget-bytes"
+    case historyStore = "history-store"
+    case stateDir = "state-dir"
+    case historyCommitMs = "history-commit-ms"
+    case historyKeepDays = "history-keep-days"
+    case historyKeepPerRoom = "history-keep-per-room"
     case shutdownTimeout = "shutdown-timeout"
     case logLevel = "log-level"
     case motd = "motd"
@@ -250,6 +255,18 @@ public struct ChatConfig: Sendable, Equatable {
     /// History bytes all rooms keep together; past it the oldest entries are evicted, whether
     /// their rooms are occupied or not. 0...1 TiB (0 = keep no history).
     public var historyBudgetBytes: Int = 64 << 20
+    /// Where history outlives the process: `sqlite` (a file in `stateDir`) or `memory`.
+    /// Read at start-up only.
+    public var historyStore: HistoryStoreKind = .sqlite
+    /// The state directory; nil = `$STATE_DIRECTORY` (systemd) or the per-user default
+    /// (`StateDirectory`). Read at start-up only.
+    public var stateDir: String? = nil
+    /// Group commit interval of the SQLite store in ms: the most history a SIGKILL can lose. 1...10000.
+    public var historyCommitMs: Int = 50
+    /// Stored history older than this many days is deleted; 0 = no age bound. 0...36500.
+    public var historyKeepDays: Int = 90
+    /// Stored messages kept per room (the newest); 0 = no count bound. 0...100,000,000.
+    public var historyKeepPerRoom: Int = 100_000
     /// Seconds to flush write queues on shutdown before closing. 0...3600.
     public var shutdownTimeout: Double = 5
     /// Level of every chatd logger.
@@ -364,6 +381,12 @@ public struct ChatConfig: Sendable, Equatable {
         try check(.maxConns, maxConns, 0...Self.maxConnectionsLimit, unit: "")
         try check(.history, history, 0...Self.maxHistory, unit: " messages")
         try check(.historyBudgetBytes, historyBudgetBytes, 0...Self.maxHistoryBudgetBytes, unit: " bytes")
+        try check(.historyCommitMs, historyCommitMs, 1...10_000, unit: " ms")
+        try check(.historyKeepDays, historyKeepDays, 0...36_500, unit: " days")
+        try check(.historyKeepPerRoom, historyKeepPerRoom, 0...100_000_000, unit: " messages")
+        if let stateDir, !stateDir.hasPrefix("/") {
+            throw ConfigError("state-dir must be an absolute path (got '\(stateDir)')", key: ChatConfigKey.stateDir.rawValue)
+        }
         try check(.shutdownTimeout, shutdownTimeout, 0...3600)
         try check(.ircPingInterval, ircPingInterval, 1...86_400)
         try check(.ircPingTimeout, ircPingTimeout, 1...3600)
@@ -448,6 +471,16 @@ public struct ChatConfig: Sendable, Equatable {
         }
     }
 
+    // MARK: - History store
+
+    /// `sqlite` or `memory`, any case.
+    public static func parseHistoryStore(_ text: String) throws(ConfigError) -> HistoryStoreKind {
+        guard let kind = HistoryStoreKind(rawValue: ConfigText.trim(text).lowercased()) else {
+            throw ConfigError("history-store '\(text)' is not one of sqlite, memory", key: ChatConfigKey.historyStore.rawValue)
+        }
+        return kind
+    }
+
     // MARK: - Log levels
 
     /// `trace`, `debug`, `info`, `notice`, `warning` (or `warn`), `error`, `critical`; any case.
@@ -491,4 +524,12 @@ enum ConfigText {
         else { return "" }
         return String(text[first...last])
     }
+}
+
+/// `--history-store`: which `HistoryStore` keeps rooms' history.
+public enum HistoryStoreKind: String, Sendable, Equatable, CaseIterable {
+    /// `SQLiteHistoryStore` in the state directory: survives restarts (the default).
+    case sqlite
+    /// `MemoryHistoryStore`: lost on restart (tests, throwaway runs).
+    case memory
 }

@@ -2,6 +2,7 @@ import EventLoop
 import Glibc
 import Logging
 import Room
+import Store
 import Synchronization
 import Systemd
 import TLS
@@ -26,6 +27,8 @@ public final class ChatServer: @unchecked Sendable {
     var hub: ChatHub!
     /// The certificate of the TLS listeners (nil without --tls-cert); SIGHUP reloads it.
     var tls: ReloadableTLSContext?
+    /// Rooms' history beyond the process (`--history-store`); closed after the loops stop.
+    private(set) var historyStore: (any HistoryStore)?
     public private(set) var boundAddresses: [SocketAddress] = []
     /// The protocol of each of `boundAddresses`.
     public private(set) var boundSchemes: [ListenScheme] = []
@@ -69,7 +72,10 @@ public final class ChatServer: @unchecked Sendable {
         let n = config.resolvedThreads
         loops = try (0..<n).map { i throws(Errno) in try EventLoop(index: i) }
         let limits = ChatLimits(config)
-        hub = ChatHub(loopCount: n, limits: limits, doorbells: loops.map { l in { @Sendable in l.wakeUp() } })
+        historyStore = Self.openHistoryStore(config, logger: logger)
+        hub = ChatHub(
+            loopCount: n, limits: limits, doorbells: loops.map { l in { @Sendable in l.wakeUp() } },
+            archive: historyStore.map(StoreArchive.init))
         let irc = IRCServerSettings(config)
         workers = loops.map { LoopWorker(loop: $0, hub: hub, limits: limits, irc: irc, logger: logger) }
         try startTLS()
@@ -149,6 +155,12 @@ public final class ChatServer: @unchecked Sendable {
         }
         notifier.ready(status: statusLine(messagesPerSecond: 0, deliveriesPerSecond: 0))
         control.run(controller)
+        // The loops have stopped publishing: store what is queued (a clean restart keeps it all).
+        if let historyStore {
+            let stored = historyStore.flush(timeout: max(1, config.shutdownTimeout))
+            historyStore.close(timeout: 1)
+            if !stored { logger.error("history not fully stored at shutdown", metadata: ["chat.pending": "\(historyStore.statistics.pending)"]) }
+        }
         // The reaper joined the loop threads before stopping the control loop.
         controller.reaper?.join()
         logger.info("chatd stopped")

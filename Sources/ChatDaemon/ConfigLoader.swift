@@ -38,6 +38,11 @@ public struct ConfigOverrides: Sendable, Equatable {
     public var maxConns: Int?
     public var history: Int?
     public var historyBudgetBytes: Int?
+    public var historyStore: HistoryStoreKind?
+    public var stateDir: String?
+    public var historyCommitMs: Int?
+    public var historyKeepDays: Int?
+    public var historyKeepPerRoom: Int?
     public var shutdownTimeout: Double?
     public var logLevel: Logger.Level?
     /// An empty string removes a motd set by the environment or the file.
@@ -138,6 +143,18 @@ public struct ConfigLoader: Sendable {
             case .maxConns: reader.int(forKey: name).map { config.maxConns = $0 }
             case .history: reader.int(forKey: name).map { config.history = $0 }
             case .historyBudgetBytes: reader.int(forKey: name).map { config.historyBudgetBytes = $0 }
+            case .historyStore:
+                if let text = reader.string(forKey: name) {
+                    do throws(ConfigError) {
+                        config.historyStore = try ChatConfig.parseHistoryStore(text)
+                    } catch {
+                        throw sources.annotate(error, origin: reporter.origin(of: key))
+                    }
+                }
+            case .stateDir: reader.string(forKey: name).map { config.stateDir = $0.isEmpty ? nil : $0 }
+            case .historyCommitMs: reader.int(forKey: name).map { config.historyCommitMs = $0 }
+            case .historyKeepDays: reader.int(forKey: name).map { config.historyKeepDays = $0 }
+            case .historyKeepPerRoom: reader.int(forKey: name).map { config.historyKeepPerRoom = $0 }
             case .shutdownTimeout: reader.double(forKey: name).map { config.shutdownTimeout = $0 }
             case .logLevel:
                 if let text = reader.string(forKey: name) {
@@ -200,12 +217,12 @@ extension ChatConfigKey {
         switch self {
         case .listen: .addresses
         case .threads, .maxMessageBytes, .queueSoftBytes, .queueHardBytes, .msgBurst, .maxConnsPerIP, .maxConns,
-            .history, .historyBudgetBytes, .tlsMaxHandshakes:
+            .history, .historyBudgetBytes, .tlsMaxHandshakes, .historyCommitMs, .historyKeepDays, .historyKeepPerRoom:
             .int
         case .handshakeTimeout, .idleTimeout, .queueSoftSeconds, .msgRate, .shutdownTimeout, .ircPingInterval,
             .ircPingTimeout:
             .double
-        case .logLevel, .motd, .serverName, .networkName, .ircPassword, .tlsCert, .tlsKey: .string
+        case .logLevel, .motd, .serverName, .networkName, .ircPassword, .tlsCert, .tlsKey, .historyStore, .stateDir: .string
         }
     }
 }
@@ -232,6 +249,11 @@ extension ConfigOverrides {
         put(.maxConns, maxConns.map { .int($0) })
         put(.history, history.map { .int($0) })
         put(.historyBudgetBytes, historyBudgetBytes.map { .int($0) })
+        put(.historyStore, historyStore.map { .string($0.rawValue) })
+        put(.stateDir, stateDir.map { .string($0) })
+        put(.historyCommitMs, historyCommitMs.map { .int($0) })
+        put(.historyKeepDays, historyKeepDays.map { .int($0) })
+        put(.historyKeepPerRoom, historyKeepPerRoom.map { .int($0) })
         put(.shutdownTimeout, shutdownTimeout.map { .double($0) })
         put(.logLevel, logLevel.map { .string($0.rawValue) })
         put(.motd, motd.map { .string($0) })

@@ -52,6 +52,8 @@ extension LoopWorker {
             reply(conn, FramedEncoding.notice("(private to \(target.name)) \(text)"))
         case .me(let text):
             say(.action, text, from: conn)
+        case .history(let before, let limit):
+            showHistory(conn, before: before, limit: min(limit ?? Self.historyPage, Self.maxHistoryPage))
         case .help:
             for line in ChatCommand.helpText { reply(conn, FramedEncoding.notice(line)) }
         case .quit:
@@ -89,6 +91,31 @@ extension LoopWorker {
             }
             logger.debug("joined room", metadata: meta(conn))
         }
+    }
+
+    /// `/history` pages: the default and the most one reply holds.
+    static let historyPage = 50
+    static let maxHistoryPage = 500
+
+    /// `/history [N]`, `/history before SEQ [N]`: a page of the room's archived messages,
+    /// bracketed like the join replay; the header names the first and last sequence numbers so
+    /// the client can ask for the page before. The archive read runs on this loop: an indexed
+    /// read of at most `maxHistoryPage` rows (page cache, WAL: no wait for the writer).
+    func showHistory(_ conn: Connection, before: UInt64?, limit: Int) {
+        guard let room = conn.room else { return }
+        let events = hub.archive?.page(room: room.name, before: before, limit: limit)
+            ?? room.historyPage(before: before, limit: limit)
+        let page = events.compactMap { e in
+            FramedEncoding.bytes(for: e).map { (e.sequence, $0) }
+        }
+        guard let first = page.first?.0, let last = page.last?.0 else {
+            let when = before.map { " before \($0)" } ?? ""
+            reply(conn, FramedEncoding.notice("no history\(when) in #\(room.name)"))
+            return
+        }
+        reply(conn, FramedEncoding.notice("history: \(page.count) messages in #\(room.name), \(first) to \(last)"))
+        for (_, bytes) in page { reply(conn, bytes) }
+        reply(conn, FramedEncoding.notice("end of history"))
     }
 
     /// The framed side of `.joined`: history bracketed by notices.

@@ -75,7 +75,7 @@ public enum ChatCommand {
     static func history(_ rest: ArgumentCursor) -> ChatInput {
         guard let t = rest.tokens(max: 3) else { return .invalid(historyUsage) }
         func positive(_ s: Substring) -> UInt64? {
-            guard s.utf8.count <= 19, s.utf8.allSatisfy({ $0 &- 0x30 < 10 }), let v = UInt64(s), v > 0 else { return nil }
+            guard s.utf8.count <= 20, s.utf8.allSatisfy({ $0 &- 0x30 < 10 }), let v = UInt64(s), v > 0 else { return nil }
             return v
         }
         switch t.count {

@@ -18,7 +18,11 @@ public final class ChatHub: Sendable {
     private let perAddress = Locked<[String: Int]>([:])
     public let connectionCount = Atomic<Int>(0)
 
-    public init(loopCount: Int, limits: ChatLimits, doorbells: [@Sendable () -> Void]) {
+    /// Where archived kinds of events go, and where a room created anew reads its past from.
+    public let archive: (any RoomArchive)?
+
+    public init(loopCount: Int, limits: ChatLimits, doorbells: [@Sendable () -> Void], archive: (any RoomArchive)? = nil) {
+        self.archive = archive
         precondition(doorbells.count == loopCount)
         // A 257th loop would alias loop 0 in every ConnectionID and LoopSet.
         precondition((1...ConnectionID.maxLoops).contains(loopCount), "loopCount \(loopCount) outside 1...\(ConnectionID.maxLoops)")
@@ -114,6 +118,8 @@ public final class ChatHub: Sendable {
         var wake = LoopSet()
         let (grew, historySequence) = room.state.withLock { st -> (Int, UInt64?) in
             order(event, in: &st, quietAbove: quietAbove)
+            // Under the lock, so the archive receives each room's events in sequence order.
+            if event.kind.isArchived { archive?.record(event) }
             var grew = 0
             var historySequence: UInt64? = nil
             switch event.kind {
@@ -174,8 +180,16 @@ public final class ChatHub: Sendable {
             }
             let event = RoomEvent(kind: .join, room: room.name, source: source, text: "", time: RoomEvent.now())
             var wake = LoopSet()
+            var restored: (grew: Int, sequences: Range<UInt64>)?
             let joined = room.state.withLock { st -> Bool in
                 if st.removed { return false }
+                if !st.restored {
+                    // Lazily, on the room's first join: start-up reads nothing (READY=1 does not
+                    // wait for a large archive), and the room's lock keeps its traffic out until
+                    // its sequence continues from the archive's.
+                    st.restored = true
+                    if let archive { restored = restore(from: archive, into: &st, room: room) }
+                }
                 st.members[id] = source.nick
                 st.membersPerLoop[id.loop] += 1
                 let joined = JoinedRoom(
@@ -187,7 +201,29 @@ public final class ChatHub: Sendable {
                 return true
             }
             ring(wake)
+            if let restored, !restored.sequences.isEmpty { charge(restored.grew, room, restored.sequences, currentLoop) }
             if joined { return .success(room) }
+        }
+    }
+
+    /// Loads the archived past of a room created anew: its sequence continues, its history holds
+    /// the newest archived messages. Returns the bytes added and the history entries' numbers.
+    private func restore(from archive: any RoomArchive, into st: inout Room.State, room: Room) -> (Int, Range<UInt64>) {
+        let past = archive.restore(room: room.name, limit: st.history.capacity)
+        st.sequence = max(st.sequence, past.lastSequence)
+        let first = st.history.appended
+        var grew = 0
+        for event in past.events where event.kind != .topic { grew += st.history.append(event) }
+        return (grew, first..<st.history.appended)
+    }
+
+    /// Charges history entries to the daemon-wide budget as `publish` does (`HistoryLedger`).
+    private func charge(_ grew: Int, _ room: Room, _ sequences: Range<UInt64>, _ currentLoop: Int) {
+        let total = rooms.historyBytes.wrappingAdd(grew, ordering: .relaxed).newValue
+        let budget = historyBudget.load(ordering: .relaxed)
+        historyLedgers[currentLoop].withLock { ledger in
+            for s in sequences { ledger.record(room, sequence: s) }
+            if total > budget { ledger.evict(downTo: budget, in: rooms) }
         }
     }
 

@@ -19,6 +19,8 @@ public final class Room: Sendable {
         var topic: RoomTopic?
         /// Set when the directory drops the room; a join that raced with removal retries.
         var removed = false
+        /// Set once the archive's past (history, last sequence) was loaded, on the first join.
+        var restored = false
     }
 
     let state: Locked<State>
@@ -43,6 +45,14 @@ public final class Room: Sendable {
     public var historyCount: Int { state.withLock { $0.history.count } }
 
     public var topic: RoomTopic? { state.withLock { $0.topic } }
+
+    /// Up to `limit` of the history entries held in memory before sequence `before` (nil = the
+    /// newest), oldest first: scroll-back when no archive keeps more.
+    public func historyPage(before: UInt64?, limit: Int) -> [RoomEvent] {
+        let held = state.withLock { $0.history.events }
+        let older = before.map { b in held.filter { $0.sequence < b } } ?? held
+        return Array(older.suffix(max(0, limit)))
+    }
 
     /// Whether `id` is a member.
     public func contains(_ id: ConnectionID) -> Bool { state.withLock { $0.members[id] != nil } }

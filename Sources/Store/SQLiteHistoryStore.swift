@@ -20,6 +20,8 @@ public final class SQLiteHistoryStore: HistoryStore {
         public var commitMilliseconds: Int = 50
         /// Unsaved events held before the oldest are dropped.
         public var queueCapacity: Int = 65_536
+        /// …and their bytes (text, names, record), whichever bound is reached first.
+        public var queueBytes: Int = 8 << 20
         public var retention = HistoryRetention()
         /// Back-off after a failed commit (disk full, I/O error).
         public var retryMilliseconds: Int = 1_000
@@ -80,7 +82,7 @@ public final class SQLiteHistoryStore: HistoryStore {
             opened = .replaced(movedTo: aside, reason: "\(error)")
         }
         let nextID = try (writeDB.integer("SELECT seq FROM sqlite_sequence WHERE name = 'events'") ?? 0) + 1
-        queue = WriterQueue(capacity: options.queueCapacity, nextID: nextID)
+        queue = WriterQueue(capacity: options.queueCapacity, maxBytes: options.queueBytes, nextID: nextID)
         let writer = try HistoryWriter(database: writeDB, queue: queue, options: options, logger: logger, counters: counters)
         reader = Locked(try HistoryReader(path: path))
         self.opened = opened

@@ -45,6 +45,9 @@ public struct StoredEvent: Sendable, Equatable {
         self.isPrivate = isPrivate
     }
 
+    /// What the record costs while it waits for the writer (strings plus the record itself).
+    var queuedBytes: Int { text.utf8.count &+ sender.utf8.count &+ room.utf8.count &+ 64 }
+
     /// A record holding no heap storage: what a dropped queue slot is overwritten with.
     static let vacant = StoredEvent(room: "", sequence: 0, time: 0, sender: "", kind: .message, text: "")
 }

@@ -15,6 +15,10 @@ final class WriterQueue: @unchecked Sendable {
     private let done = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
     let capacity: Int
+    /// Bytes of unsaved events (`StoredEvent.queuedBytes`) held before the oldest are dropped:
+    /// a count bound alone would let 64 KiB messages pin gigabytes.
+    let maxBytes: Int
+    private var pendingBytes = 0
     /// Unsaved events, oldest first, from `head` on (the prefix holds dropped, vacated slots
     /// until the writer takes the array or it is compacted).
     private var pending: ContiguousArray<StoredEvent> = []
@@ -33,8 +37,9 @@ final class WriterQueue: @unchecked Sendable {
     private var closing = false
     private var abandon = false
 
-    init(capacity: Int, nextID: Int64) {
+    init(capacity: Int, maxBytes: Int, nextID: Int64) {
         self.capacity = max(1, capacity)
+        self.maxBytes = max(1, maxBytes)
         self.nextID = nextID
         pending.reserveCapacity(min(self.capacity, 4096))
         pthread_mutex_init(mutex, nil)
@@ -83,7 +88,9 @@ final class WriterQueue: @unchecked Sendable {
             e.id = nextID
             nextID += 1
             appended += 1
-            if live == capacity {
+            let size = e.queuedBytes
+            while live > 0 && (live == capacity || pendingBytes + size > maxBytes) {
+                pendingBytes -= pending[head].queuedBytes
                 pending[head] = .vacant
                 head += 1
                 dropped += 1
@@ -94,6 +101,7 @@ final class WriterQueue: @unchecked Sendable {
                 }
             }
             pending.append(e)
+            pendingBytes += size
             if live == 1 {
                 firstArrival = Monotonic.now()
                 pthread_cond_signal(work)
@@ -177,6 +185,7 @@ final class WriterQueue: @unchecked Sendable {
                 head = 0
             }
             swap(&pending, &batch)
+            pendingBytes = 0
             inFlight = batch
             return .batch
         }
@@ -197,7 +206,14 @@ final class WriterQueue: @unchecked Sendable {
         locked {
             var merged = batch
             merged.append(contentsOf: pending[head...])
-            let excess = max(0, merged.count - capacity)
+            var bytes = merged.reduce(0) { $0 + $1.queuedBytes }
+            var excess = max(0, merged.count - capacity)
+            for e in merged[..<excess] { bytes -= e.queuedBytes }
+            while excess < merged.count - 1 && bytes > maxBytes {
+                bytes -= merged[excess].queuedBytes
+                excess += 1
+            }
+            pendingBytes = bytes
             if excess > 0 {
                 merged.removeFirst(excess)
                 dropped += UInt64(excess)

@@ -154,6 +154,39 @@ struct ChatdCommand: ParsableCommand {
     var historyBudgetBytes: Int?
 
     @Option(
+        name: .customLong("history-store"),
+        help: ArgumentHelp(
+            "Where history is kept: sqlite (a file in the state directory, survives restarts) or memory. (default: \(defaults.historyStore.rawValue))",
+            valueName: "store"))
+    var historyStore: String?
+
+    @Option(
+        name: .customLong("state-dir"),
+        help: ArgumentHelp(
+            "Directory for the history database. (default: $STATE_DIRECTORY under systemd, else $XDG_STATE_HOME/chatd or ~/.local/state/chatd)",
+            valueName: "dir"))
+    var stateDir: String?
+
+    @Option(
+        name: .customLong("history-commit-ms"),
+        help: ArgumentHelp(
+            "Group commit interval of the history database: the most a crash can lose. (default: \(defaults.historyCommitMs))",
+            valueName: "ms"))
+    var historyCommitMs: Int?
+
+    @Option(
+        name: .customLong("history-keep-days"),
+        help: ArgumentHelp("Stored history older than this is deleted; 0 = keep. (default: \(defaults.historyKeepDays))",
+            valueName: "days"))
+    var historyKeepDays: Int?
+
+    @Option(
+        name: .customLong("history-keep-per-room"),
+        help: ArgumentHelp("Stored messages kept per room; 0 = no bound. (default: \(defaults.historyKeepPerRoom))",
+            valueName: "messages"))
+    var historyKeepPerRoom: Int?
+
+    @Option(
         name: .customLong("shutdown-timeout"),
         help: ArgumentHelp(
             "Seconds to flush clients' queues on SIGTERM before closing. (default: \(seconds(defaults.shutdownTimeout)))",
@@ -252,6 +285,15 @@ struct ChatdCommand: ParsableCommand {
         o.maxConns = maxConns
         o.history = history
         o.historyBudgetBytes = historyBudgetBytes
+        if let historyStore {
+            do throws(ConfigError) { o.historyStore = try ChatConfig.parseHistoryStore(historyStore) } catch {
+                throw ConfigError("\(error.description) (set by --history-store)", key: error.key)
+            }
+        }
+        o.stateDir = stateDir
+        o.historyCommitMs = historyCommitMs
+        o.historyKeepDays = historyKeepDays
+        o.historyKeepPerRoom = historyKeepPerRoom
         o.shutdownTimeout = shutdownTimeout
         o.motd = motd
         o.serverName = serverName

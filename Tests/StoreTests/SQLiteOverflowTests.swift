@@ -30,6 +30,24 @@ import Testing
         #expect(warning?.metadata["queue_bound"] == "100")
     }
 
+    /// The byte bound: a few large messages cannot pin more than `queueBytes` while unsaved.
+    @Test func overflowByBytesDropsTheOldest() throws {
+        let dir = try TempDirectory()
+        let log = CapturedLog()
+        let store = try SQLiteHistoryStore(path: dir.file("h.db"), options: .testing(commitMilliseconds: 60_000) {
+            $0.queueBytes = 100_000
+        }, logger: log.logger)
+        defer { store.close(timeout: 5) }
+        let big = String(repeating: "z", count: 10_000)
+        for s in 1...50 as ClosedRange<UInt64> { store.append(event("r", s, big)) }
+        let kept = store.latest(room: "r", limit: 100).map(\.sequence)
+        #expect(kept.count == 9, "9 × (10,000 + names + 64) fit in 100,000 bytes: \(kept.count)")
+        #expect(kept == Array(42...50))
+        #expect(store.statistics.dropped == 41)
+        #expect(store.flush(timeout: 5))
+        #expect(store.latest(room: "r", limit: 100).map(\.sequence) == Array(42...50))
+    }
+
     /// Another process holds the database's write lock: every commit fails (SQLITE_BUSY after the
     /// busy timeout) and is retried. Appends go on meanwhile, bounded, and once the lock is gone
     /// the newest events are stored.

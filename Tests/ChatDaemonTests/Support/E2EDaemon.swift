@@ -39,6 +39,8 @@ final class E2EDaemon: @unchecked Sendable {
         // History replay on join would interleave with what tests expect; the history tests
         // turn it on.
         c.history = 0
+        // Each test's daemon starts with no past; E2EHistoryStoreTests use SQLite in a temp dir.
+        c.historyStore = .memory
         configure(&c)
         try c.validate()
         config = c
