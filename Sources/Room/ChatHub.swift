@@ -13,8 +13,10 @@ public final class ChatHub: Sendable {
     private let limitsBox: Locked<ChatLimits>
     /// `limits.historyBudgetBytes`, readable on the publish path without the limits lock.
     private let historyBudget: Atomic<Int>
-    /// One per loop, locked only by that loop's publishes (uncontended); see `HistoryLedger`.
-    let historyLedgers: [Locked<HistoryLedger>]
+    /// Daemon-wide, so the budget evicts the oldest history entries of all loops (`HistoryLedger`).
+    /// Its lock is taken after the room's lock is released; evictions then take room locks
+    /// inside it (ledger → directory → room), never the other way round.
+    let historyLedger = Locked(HistoryLedger())
     private let perAddress = Locked<[String: Int]>([:])
     public let connectionCount = Atomic<Int>(0)
 
@@ -31,7 +33,6 @@ public final class ChatHub: Sendable {
         mailboxes = doorbells.map { Mailbox<LoopMessage>(doorbell: $0) }
         limitsBox = Locked(limits)
         historyBudget = Atomic(limits.historyBudgetBytes)
-        historyLedgers = (0..<loopCount).map { _ in Locked(HistoryLedger()) }
     }
 
     public var limits: ChatLimits { limitsBox.withLock { $0 } }
@@ -133,12 +134,12 @@ public final class ChatHub: Sendable {
             return (grew, historySequence)
         }
         ring(wake)
-        // Past the daemon-wide history budget, the publishing loop evicts its own oldest history
-        // entries (`HistoryLedger`): O(1) amortized, whatever the number of rooms.
+        // Past the daemon-wide history budget, the oldest history entries of all rooms go first
+        // (`HistoryLedger`): O(1) amortized, whatever the number of rooms.
         guard let sequence = historySequence else { return }
         let total = rooms.historyBytes.wrappingAdd(grew, ordering: .relaxed).newValue
         let budget = historyBudget.load(ordering: .relaxed)
-        historyLedgers[currentLoop].withLock { ledger in
+        historyLedger.withLock { ledger in
             ledger.record(room, sequence: sequence)
             if total > budget { ledger.evict(downTo: budget, in: rooms) }
         }
@@ -221,7 +222,7 @@ public final class ChatHub: Sendable {
     private func charge(_ grew: Int, _ room: Room, _ sequences: Range<UInt64>, _ currentLoop: Int) {
         let total = rooms.historyBytes.wrappingAdd(grew, ordering: .relaxed).newValue
         let budget = historyBudget.load(ordering: .relaxed)
-        historyLedgers[currentLoop].withLock { ledger in
+        historyLedger.withLock { ledger in
             for s in sequences { ledger.record(room, sequence: s) }
             if total > budget { ledger.evict(downTo: budget, in: rooms) }
         }

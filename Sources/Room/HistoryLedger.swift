@@ -1,20 +1,22 @@
 import EventLoop
 import Synchronization
 
-/// One loop's record of the history entries it appended, oldest first: what makes the
+/// The daemon's record of the history entries rooms appended, oldest first: what makes the
 /// daemon-wide history budget (`ChatLimits.historyBudgetBytes`) a hard bound at O(1) amortized
 /// work per message.
 ///
 /// When the bytes held by all rooms exceed the budget, the loop that just published evicts
-/// from the front of its own ledger: each entry names a room and a sequence number, and
-/// evicting it drops that entry and every older one of the room (a room's history only ever
-/// loses its oldest entries). Entries the room already dropped itself (its own count or byte
-/// bound, a reload, the room being removed) are stale and cost one look. No lock but the
-/// entry's room lock is taken, and each entry is recorded once and examined at most twice
-/// (once by a compaction, once when evicted), so the work per publish does not depend on how
-/// many rooms exist or are occupied. Each loop evicts its own oldest entries, which
-/// approximates "oldest daemon-wide" as long as loops carry similar traffic; it never frees
-/// less than is needed, so the bound holds either way (docs/ARCHITECTURE.md, "History budget").
+/// from the front of the ledger: each entry names a room and a sequence number, and evicting it
+/// drops that entry and every older one of the room (a room's history only ever loses its
+/// oldest entries). Entries the room already dropped itself (its own count or byte bound, a
+/// reload, the room being removed) are stale and cost one look. Each entry is recorded once and
+/// examined at most twice (once by a compaction, once when evicted), so the work per publish
+/// does not depend on how many rooms exist or are occupied.
+///
+/// One ledger for all loops, not one per loop: with per-loop ledgers a loop whose connections
+/// happened to publish less evicted its own newest room's history while another loop's older
+/// entries stayed (seen in `E2EHistoryTests.budgetBoundsHistoryOfOccupiedRooms` under load).
+/// The price is one short lock per publish that keeps history.
 ///
 /// Stale entries would pile up while the total is below the budget (nothing evicts then), so
 /// the ledger compacts itself when it has doubled since the last compaction: the scan of n

@@ -29,7 +29,7 @@ struct HistoryBudgetTests {
         }
     }
 
-    static func examined(_ hub: ChatHub) -> Int { hub.historyLedgers.reduce(0) { $0 + $1.withLock { $0.examined } } }
+    static func examined(_ hub: ChatHub) -> Int { hub.historyLedger.withLock { $0.examined } }
 
     /// Every room has a member, so dropping empty rooms (the old rule) would free nothing.
     @Test func boundHoldsWhenEveryRoomIsOccupied() {
@@ -95,7 +95,7 @@ struct HistoryBudgetTests {
         var longest = 0
         for i in 0..<20_000 {
             f.hub.publish(Self.message(i, size: 40), in: room, except: user(0, 1), currentLoop: 0)
-            longest = max(longest, f.hub.historyLedgers[0].withLock { $0.count })
+            longest = max(longest, f.hub.historyLedger.withLock { $0.count })
             if i % 1024 == 0 { _ = f.takeAll() }
         }
         #expect(longest <= 2 * 5 + HistoryLedger.minimumCompactionThreshold)
