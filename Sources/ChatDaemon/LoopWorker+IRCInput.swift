@@ -56,7 +56,7 @@ extension LoopWorker {
         } catch {
             if case .invalidUTF8(let command) = error {
                 // IRCv3 UTF8ONLY: refuse the message, keep the connection.
-                send(conn, IRCMessage(source: irc.serverName, command: "FAIL", params: [command ?? "*", "INVALID_UTF8", "Message rejected: not valid UTF-8"]))
+                send(conn, IRCMessage(source: irc.serverName, command: "FAIL", params: [command, "INVALID_UTF8", "Message rejected: not valid UTF-8"]))
             }
             return
         }

@@ -121,7 +121,7 @@ class Daemon:
         deadline = time.monotonic() + 30
         self.port = None
         while self.port is None:
-            m = re.search(r"chat\.listen=127\.0\.0\.1:(\d+)", open(self.log.name, errors="replace").read())
+            m = re.search(r"chat\.listen=(?:[a-z+]+://)?127\.0\.0\.1:(\d+)", open(self.log.name, errors="replace").read())
             if m:
                 self.port = int(m.group(1))
             elif self.proc.poll() is not None or time.monotonic() > deadline:
