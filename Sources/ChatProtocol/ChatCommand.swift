@@ -82,12 +82,12 @@ public enum ChatCommand {
         case 0: return .history(before: nil, limit: nil)
         case 1:
             guard let n = positive(t[0]) else { return .invalid(historyUsage) }
-            return .history(before: nil, limit: Int(n))
+            return .history(before: nil, limit: Int(clamping: n))
         default:
             guard asciiLowercased(t[0].utf8) == "before", let seq = positive(t[1]) else { return .invalid(historyUsage) }
             if t.count == 2 { return .history(before: seq, limit: nil) }
             guard let n = positive(t[2]) else { return .invalid(historyUsage) }
-            return .history(before: seq, limit: Int(n))
+            return .history(before: seq, limit: Int(clamping: n))
         }
     }
 

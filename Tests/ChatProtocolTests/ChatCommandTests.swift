@@ -117,6 +117,9 @@ struct ChatCommandTests {
         #expect(ChatCommand.parse("/history before 81") == .history(before: 81, limit: nil))
         #expect(ChatCommand.parse("/history Before 81 10") == .history(before: 81, limit: 10))
         #expect(ChatCommand.parse("/history before 18446744073709551615 1") == .history(before: .max, limit: 1))
+        // A count above Int.max trapped in Int(_:) (found by fuzz-command); it is clamped now.
+        #expect(ChatCommand.parse("/history 17111111118811888118") == .history(before: nil, limit: .max))
+        #expect(ChatCommand.parse("/history before 5 17111111118811888118") == .history(before: 5, limit: .max))
         let usage = ChatInput.invalid("usage: /history [N] or /history before SEQ [N]")
         for bad in ["/history 0", "/history -1", "/history +5", "/history x", "/history 1 2", "/history before",
                     "/history before 0", "/history before x 3", "/history after 5 3", "/history before 5 3 4",
