@@ -6,16 +6,13 @@ import Testing
 /// plus any crash reproducer added there) through the entry point the fuzzer calls, so a
 /// fixed crash stays fixed in `swift test` without libFuzzer. A violated invariant traps
 /// the test process. To add a crash found by scripts/fuzz/run.sh: copy the artifact from
-/// .build-fuzz/artifacts/irc/ into Fuzz/corpus/irc/ (name it crash-<what>) and, for a
-/// readable record, add its bytes to `knownCrashes`.
+/// .build-fuzz/artifacts/irc/ into Fuzz/corpus/irc/ (name it crash-<what>);
+/// `corpusReplays` runs it from then on.
 @Suite("IRC fuzz regressions")
 struct IRCFuzzRegressionTests {
     static let corpus = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fuzz/corpus/irc")
-
-    /// Inputs that crashed the fuzzer once. None so far.
-    static let knownCrashes: [[UInt8]] = []
 
     @Test("committed corpus inputs keep every invariant")
     func corpusReplays() throws {
@@ -24,13 +21,6 @@ struct IRCFuzzRegressionTests {
         for name in names {
             let data = try Data(contentsOf: Self.corpus.appendingPathComponent(name))
             data.withUnsafeBytes { IRCFuzzing.fuzzLines($0) }
-        }
-    }
-
-    @Test("known crash inputs no longer crash")
-    func knownCrashesStayFixed() {
-        for input in Self.knownCrashes {
-            input.withUnsafeBytes { IRCFuzzing.fuzzLines($0) }
         }
     }
 
