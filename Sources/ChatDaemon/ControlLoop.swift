@@ -22,6 +22,10 @@ final class ControlLoop: EventLoopHandler {
     var watchdogInterval: UInt64 = 0
     var stopping = false
     var reaper: LoopThread?
+    var evictedAtLastTrim = 0
+    /// Budget evictions smaller than this between two status ticks leave the heap alone: a trim
+    /// walks every arena under its lock, worth it only when megabytes came free.
+    static let trimThresholdBytes = 1 << 20
 
     init(server: ChatServer) {
         self.server = server
@@ -73,6 +77,7 @@ final class ControlLoop: EventLoopHandler {
         switch TimerKind(rawValue: timer.kind) {
         case .status:
             publishStatus(now: loop.now)
+            trimHeapAfterEvictions()
             loop.schedule(Timer(deadline: loop.now + Self.statusInterval, token: 0, kind: TimerKind.status.rawValue))
         case .watchdog:
             // Ping only if every loop finished a tick recently: a wedged loop (stuck in a
@@ -104,6 +109,17 @@ final class ControlLoop: EventLoopHandler {
         lastMessages = s.messagesIn
         lastDeliveries = s.deliveries
         if !stopping { server.notifier.status(server.statusLine(messagesPerSecond: mps, deliveriesPerSecond: dps)) }
+    }
+
+    /// Returns the memory of history the budget evicted to the kernel, at most once per status
+    /// tick: without it the daemon's RSS stayed 30–78 MiB above a 4 MiB budget after 150 rooms
+    /// each evicted 1 MiB of 65 KB messages (glibc kept the freed chunks;
+    /// `E2EBinaryTests.historyBudgetBoundsResidentMemory`).
+    func trimHeapAfterEvictions() {
+        let evicted = server.hub.rooms.budgetEvictedBytes.load(ordering: .relaxed)
+        guard evicted &- evictedAtLastTrim >= Self.trimThresholdBytes else { return }
+        evictedAtLastTrim = evicted
+        _ = Posix.trimHeap()
     }
 
     func beginShutdown() {

@@ -57,7 +57,10 @@ struct HistoryLedger {
                 let freed = st.history.evict(through: entry.sequence)
                 return (freed, freed > 0 && st.history.count == 0 && st.members.isEmpty)
             }
-            if freed > 0 { directory.historyBytes.wrappingSubtract(freed, ordering: .relaxed) }
+            if freed > 0 {
+                directory.historyBytes.wrappingSubtract(freed, ordering: .relaxed)
+                directory.budgetEvictedBytes.wrappingAdd(freed, ordering: .relaxed)
+            }
             if unused { directory.removeIfUnused(entry.room) }
         }
         if head > 0 && head * 2 >= entries.count {

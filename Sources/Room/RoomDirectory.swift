@@ -16,6 +16,9 @@ public final class RoomDirectory: Sendable {
     private let loopCount: Int
     /// History bytes held by all rooms in the directory.
     public let historyBytes = Atomic<Int>(0)
+    /// History bytes the daemon-wide budget has evicted since the start (`HistoryLedger`): the
+    /// control loop returns freed heap to the kernel when this moved (`ControlLoop.trimHeap`).
+    public let budgetEvictedBytes = Atomic<Int>(0)
 
     public init(loopCount: Int) {
         self.loopCount = loopCount

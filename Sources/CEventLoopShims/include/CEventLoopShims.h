@@ -1,4 +1,4 @@
-// Linux APIs Glibc's Swift module does not export (epoll, eventfd, timerfd, signalfd) and
+// Linux APIs Glibc's Swift module does not export (epoll, eventfd, timerfd, signalfd, malloc_trim) and
 // accept4, which glibc hides behind _GNU_SOURCE. Declarations only; no logic lives here.
 #ifndef CEVENTLOOP_SHIMS_H
 #define CEVENTLOOP_SHIMS_H
@@ -18,6 +18,7 @@
 #include <sched.h>
 #include <unistd.h>
 #include <pthread.h>
+#include <malloc.h>
 
 int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 int pthread_setname_np(pthread_t thread, const char *name);
