@@ -1,8 +1,8 @@
 import ChatProtocol
 import Testing
 
-/// Runs the libFuzzer entry points over seeded inputs: a violated invariant traps the
-/// test process, so these fail loudly rather than quietly.
+/// Runs the libFuzzer invariant checks over seeded inputs; each violated invariant is a failed
+/// expectation naming the invariant and the input.
 @Suite("Fuzzing entry points")
 struct ProtocolFuzzingTests {
     static func streamInput(_ generator: inout SeededGenerator) -> [UInt8] {
@@ -28,10 +28,10 @@ struct ProtocolFuzzingTests {
     func decoder() {
         var generator = SeededGenerator(seed: 1)
         for _ in 0..<2000 {
-            withBytes(Self.streamInput(&generator), ProtocolFuzzing.fuzzDecoder)
+            expectInvariants(Self.streamInput(&generator), ProtocolFuzzing.checkDecoder)
         }
         for input in [[], [0], [6, 1], [6, 9] + FrameEncoder.frame("hello") + bytes("GET /")] as [[UInt8]] {
-            withBytes(input, ProtocolFuzzing.fuzzDecoder)
+            expectInvariants(input, ProtocolFuzzing.checkDecoder)
         }
     }
 
@@ -42,9 +42,20 @@ struct ProtocolFuzzingTests {
                      "#", "rust", "bob", "*", "é", "👋", "\u{301}", "\u{A0}"]
         for _ in 0..<5000 {
             let text = (0..<Int.random(in: 0...6, using: &generator)).map { _ in words.randomElement(using: &generator)! }.joined()
-            withBytes(bytes(text), ProtocolFuzzing.fuzzCommand)
+            expectInvariants(bytes(text), ProtocolFuzzing.checkCommand)
         }
-        withBytes([0x2F, 0xFF, 0x20, 0xC0], ProtocolFuzzing.fuzzCommand)
+        expectInvariants([0x2F, 0xFF, 0x20, 0xC0], ProtocolFuzzing.checkCommand)
+    }
+
+    @Test("a violated invariant is reported, with where it is checked")
+    func violationsAreReported() {
+        var invariants = FuzzInvariants()
+        invariants.require(true, "holds")
+        invariants.require(false, "does not hold")
+        invariants.fail("unreachable case")
+        #expect(invariants.violations.count == 2)
+        #expect(invariants.violations.first?.contains("ProtocolFuzzingTests.swift:") == true)
+        #expect(invariants.violations.first?.hasSuffix("violated: does not hold") == true)
     }
 
     @Test("name invariants hold on seeded inputs")
@@ -54,7 +65,7 @@ struct ProtocolFuzzingTests {
                                  bytes("\u{200D}"), bytes("\u{FE0F}"), bytes("İ"), [0xFF], [0xC0, 0x80], [0x00]]
         for _ in 0..<5000 {
             let input = (0..<Int.random(in: 0...12, using: &generator)).flatMap { _ in pieces.randomElement(using: &generator)! }
-            withBytes(input, ProtocolFuzzing.fuzzNames)
+            expectInvariants(input, ProtocolFuzzing.checkNames)
         }
     }
 }
@@ -63,4 +74,10 @@ extension String {
     fileprivate func padding(toLength length: Int) -> String {
         self + String(repeating: " ", count: Swift.max(0, length - utf8.count))
     }
+}
+
+/// One `#expect` per input: the violations, with the input's bytes to reproduce them.
+private func expectInvariants(_ input: [UInt8], _ check: (UnsafeRawBufferPointer) -> [String]) {
+    let violations = withBytes(input, check)
+    #expect(violations.isEmpty, "input \(input): \(violations)")
 }
