@@ -1,7 +1,7 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
-// Module arrows point one way: chatd → ChatDaemon → {Room, Systemd, TLS} → {ChatProtocol, EventLoop}
+// Module arrows point one way: chatd → ChatDaemon → {Room, Systemd, TLS, IRCProtocol, WebProtocol} → {ChatProtocol, EventLoop}
 // (Systemd uses only EventLoop's Posix wrappers and Locked).
 // EventLoop, ChatProtocol, IRCProtocol and WebProtocol import nothing of the project (CEventLoopShims is EventLoop's
 // private C header, not a module of its own design).
@@ -75,7 +75,7 @@ let package = Package(
         .target(
             name: "ChatDaemon",
             dependencies: [
-                "Room", "Store", "Systemd", "EventLoop", "ChatProtocol", "IRCProtocol", "TLS", "CBuildInfo",
+                "Room", "Store", "Systemd", "EventLoop", "ChatProtocol", "IRCProtocol", "WebProtocol", "TLS", "CBuildInfo",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],

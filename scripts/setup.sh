@@ -6,6 +6,10 @@ PKGS=(pkg-config libsystemd-dev libedit-dev libsqlite3-dev libssl-dev openssl tm
 # scripts/check-markdown.py parses with Debian's markdown-it-py (run by /usr/bin/python3);
 # the .deb: patchelf points the programs at /usr/lib/chatd, man checks the generated pages.
 PKGS+=(python3-markdown-it patchelf man-db)
+# The browser tests (issue 13): an independent WebSocket client (the `websockets` library, Debian's
+# build of the PyPI package) and a real headless Chromium driven by Selenium through chromedriver
+# (a downloaded browser build cannot install here).
+PKGS+=(python3-websockets python3-selenium chromium chromium-driver)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -14,18 +14,21 @@ public enum ListenScheme: String, CaseIterable, Sendable, Hashable {
     case framed
     /// IRC (Modern IRC documents + IRCv3 capability negotiation).
     case irc
+    /// HTTP/1.1: the browser chat page (`--web-root`), `GET /healthz`, and WebSocket
+    /// (RFC 6455, subprotocol chatd.v1) at `GET /ws`.
+    case http
 
     /// Schemes DESIGN.md §7 names that this build does not serve yet: named in the error so an
     /// operator sees "not supported" rather than "unknown".
-    static let planned = ["http", "https", "metrics"]
+    static let planned = ["metrics"]
 
     /// The name of this protocol's TLS twin (`framed+tls://`): the same wire format inside a
-    /// TLS session (`--tls-cert`). nil = no TLS twin. The hook for the next one: `https` for
-    /// http.
+    /// TLS session (`--tls-cert`). nil = no TLS twin.
     public var tlsName: String? {
         switch self {
         case .framed: "framed+tls"
         case .irc: "ircs"
+        case .http: "https"
         }
     }
 
@@ -207,6 +210,8 @@ public enum ChatConfigKey: String, CaseIterable, Sendable {
     case tlsCert = "tls-cert"
     case tlsKey = "tls-key"
     case tlsMaxHandshakes = "tls-max-handshakes"
+    case webRoot = "web-root"
+    case httpAllowedOrigins = "http-allowed-origins"
 
     /// `--max-message-bytes`
     public var flag: String { "--" + rawValue }
@@ -293,6 +298,13 @@ public struct ChatConfig: Sendable, Equatable {
     /// Each handshake is bounded by `handshakeTimeout` anyway; the cap bounds the CPU a burst of
     /// new clients takes from the chat of existing ones. 1...1,000,000.
     public var tlsMaxHandshakes: Int = 1024
+    /// The directory of the browser page the http:// listeners serve (read once at start);
+    /// nil = the packaged `/usr/share/chatd/www` beside the binary's prefix, else `./www`
+    /// (`WebRoot.resolve`). Read at start-up only.
+    public var webRoot: String? = nil
+    /// Origins besides the page's own host that may open a WebSocket (RFC 6455 §10.2), e.g.
+    /// `https://chat.example.org`; `*` allows any. Empty = same host only. Read at start-up only.
+    public var httpAllowedOrigins: [String] = []
 
     public init() {}
 
@@ -411,6 +423,16 @@ public struct ChatConfig: Sendable, Equatable {
         if let secure = listen.first(where: \.tls), tlsCert == nil {
             throw ConfigError(
                 "listen address '\(secure)' needs a certificate: set tls-cert and tls-key", key: ChatConfigKey.tlsCert.rawValue)
+        }
+        for origin in httpAllowedOrigins where origin != "*" {
+            guard origin.hasPrefix("http://") || origin.hasPrefix("https://"), !origin.dropFirst(8).contains("/") else {
+                throw ConfigError(
+                    "http-allowed-origins: '\(origin)' is not an origin like https://chat.example.org (or *)",
+                    key: ChatConfigKey.httpAllowedOrigins.rawValue)
+            }
+        }
+        if let webRoot, webRoot.isEmpty {
+            throw ConfigError("web-root must name a directory", key: ChatConfigKey.webRoot.rawValue)
         }
         if (tlsCert == nil) != (tlsKey == nil) {
             let missing: ChatConfigKey = tlsCert == nil ? .tlsCert : .tlsKey

@@ -6,6 +6,7 @@ import Store
 import Synchronization
 import Systemd
 import TLS
+import WebProtocol
 
 /// The daemon assembled: listeners, one event loop thread per core, the shared hub, and a
 /// control loop on the caller's thread for signals, systemd notifications, STATUS= and the
@@ -77,7 +78,8 @@ public final class ChatServer: @unchecked Sendable {
             loopCount: n, limits: limits, doorbells: loops.map { l in { @Sendable in l.wakeUp() } },
             archive: historyStore.map(StoreArchive.init))
         let irc = IRCServerSettings(config)
-        workers = loops.map { LoopWorker(loop: $0, hub: hub, limits: limits, irc: irc, logger: logger) }
+        let web = try webSettings()
+        workers = loops.map { LoopWorker(loop: $0, hub: hub, limits: limits, irc: irc, web: web, logger: logger) }
         try startTLS()
 
         let activated = SocketActivation.takeListeners(logger: logger)
@@ -90,6 +92,13 @@ public final class ChatServer: @unchecked Sendable {
                     logger.error(
                         "closing socket-activated listener with an unknown FileDescriptorName",
                         metadata: ["chat.listener": "\(s.name)", "chat.reason": "expected one of: \(known) (or chatd = framed)"])
+                    Posix.close(s.fd)
+                    continue
+                }
+                if scheme == .http && web == nil {
+                    logger.error(
+                        "closing socket-activated http listener: the page cannot be served",
+                        metadata: ["chat.listener": "\(s.name)", "chat.reason": "no index.html in \(WebRoot.resolve(config.webRoot)) (set web-root)"])
                     Posix.close(s.fd)
                     continue
                 }
@@ -210,6 +219,22 @@ public final class ChatServer: @unchecked Sendable {
 }
 
 extension ChatServer {
+    /// The page of the http:// listeners, read once. With an http listener configured (or
+    /// `--web-root` given) a page that cannot be read fails the start; otherwise it is loaded
+    /// only if present, for a socket-activated http listener.
+    func webSettings() throws -> WebServerSettings? {
+        let required = config.webRoot != nil || config.listen.contains { $0.scheme == .http }
+        let root = WebRoot.resolve(config.webRoot)
+        do {
+            let site = try WebRoot.load(root)
+            logger.info("web page loaded", metadata: ["chat.web_root": "\(root)", "chat.files": "\(site.files.count)"])
+            return WebServerSettings(site: site, allowedOrigins: config.httpAllowedOrigins)
+        } catch {
+            if required { throw error }
+            return nil
+        }
+    }
+
     /// Loads the certificate (a bad one fails the start, like a bad config) and says in the log
     /// whether the kernel can take over the record layer (kTLS): on this project's machines it
     /// cannot, and OpenSSL encrypts in user space.

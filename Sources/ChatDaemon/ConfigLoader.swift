@@ -56,6 +56,9 @@ public struct ConfigOverrides: Sendable, Equatable {
     public var tlsCert: String?
     public var tlsKey: String?
     public var tlsMaxHandshakes: Int?
+    public var webRoot: String?
+    /// Comma-separated, as in the file and the environment.
+    public var httpAllowedOrigins: String?
 
     public init() {}
 }
@@ -174,6 +177,11 @@ public struct ConfigLoader: Sendable {
             case .tlsCert: reader.string(forKey: name).map { config.tlsCert = $0.isEmpty ? nil : $0 }
             case .tlsKey: reader.string(forKey: name).map { config.tlsKey = $0.isEmpty ? nil : $0 }
             case .tlsMaxHandshakes: reader.int(forKey: name).map { config.tlsMaxHandshakes = $0 }
+            case .webRoot: reader.string(forKey: name).map { config.webRoot = $0.isEmpty ? nil : $0 }
+            case .httpAllowedOrigins:
+                reader.string(forKey: name).map { text in
+                    config.httpAllowedOrigins = text.split(separator: ",").map { ConfigText.trim($0) }.filter { !$0.isEmpty }
+                }
             }
             if let failure = reporter.failure {
                 throw sources.explain(failure, key: key, environment: environment)
@@ -222,7 +230,8 @@ extension ChatConfigKey {
         case .handshakeTimeout, .idleTimeout, .queueSoftSeconds, .msgRate, .shutdownTimeout, .ircPingInterval,
             .ircPingTimeout:
             .double
-        case .logLevel, .motd, .serverName, .networkName, .ircPassword, .tlsCert, .tlsKey, .historyStore, .stateDir: .string
+        case .logLevel, .motd, .serverName, .networkName, .ircPassword, .tlsCert, .tlsKey, .historyStore, .stateDir,
+            .webRoot, .httpAllowedOrigins: .string
         }
     }
 }
@@ -265,6 +274,8 @@ extension ConfigOverrides {
         put(.tlsCert, tlsCert.map { .string($0) })
         put(.tlsKey, tlsKey.map { .string($0) })
         put(.tlsMaxHandshakes, tlsMaxHandshakes.map { .int($0) })
+        put(.webRoot, webRoot.map { .string($0) })
+        put(.httpAllowedOrigins, httpAllowedOrigins.map { .string($0) })
         return values
     }
 }

@@ -34,6 +34,8 @@ final class Connection {
     var joinSequence: UInt32 = 0
     /// IRC state (registration, capabilities, pings); nil for framed connections.
     var irc: IRCState?
+    /// HTTP/WebSocket state; nil unless accepted on an http:// listener.
+    var web: WebState?
 
     /// Input bytes of an incomplete frame. nil while none is pending: idle connections carry
     /// no input buffer.

@@ -13,6 +13,7 @@ extension LoopWorker {
         switch conn.wire {
         case .framed: decodeFrames(conn, bytes)
         case .irc: decodeLines(conn, bytes)
+        case .http: decodeWeb(conn, bytes)
         }
     }
 

@@ -7,8 +7,9 @@ import Room
 struct RoomMembers {
     var framed: [Connection] = []
     var irc: [Connection] = []
+    var web: [Connection] = []
 
-    var isEmpty: Bool { framed.isEmpty && irc.isEmpty }
+    var isEmpty: Bool { framed.isEmpty && irc.isEmpty && web.isEmpty }
 }
 
 extension LoopWorker {
@@ -20,6 +21,9 @@ extension LoopWorker {
             for conn in list.framed where conn.id != except { enqueue(bytes, to: conn) }
         }
         if !list.irc.isEmpty { deliverIRC(event, to: list.irc, except: except) }
+        if !list.web.isEmpty, let bytes = WebEncoding.bytes(for: event) {
+            for conn in list.web where conn.id != except { enqueue(bytes, to: conn) }
+        }
     }
 
     /// Makes the membership `at` of `conn` active in the local member list of its room.
@@ -33,6 +37,9 @@ extension LoopWorker {
         case .irc:
             conn.rooms[i].index = list.irc.count
             list.irc.append(conn)
+        case .http:
+            conn.rooms[i].index = list.web.count
+            list.web.append(conn)
         }
         members[roomID] = list
     }
@@ -45,6 +52,7 @@ extension LoopWorker {
         switch conn.wire {
         case .framed: Self.swapRemove(conn, at: idx, from: &list.framed, room: membership.room)
         case .irc: Self.swapRemove(conn, at: idx, from: &list.irc, room: membership.room)
+        case .http: Self.swapRemove(conn, at: idx, from: &list.web, room: membership.room)
         }
         if !list.isEmpty { members[membership.room.id] = list }
     }

@@ -12,6 +12,7 @@ extension LoopWorker {
         switch conn.wire {
         case .framed: showJoinFramed(conn, joined)
         case .irc: showJoinIRC(conn, joined)
+        case .http: showJoinWeb(conn, joined)
         }
         addLocalMember(conn, at: i)
     }
@@ -21,6 +22,7 @@ extension LoopWorker {
         switch conn.wire {
         case .framed: if let bytes = FramedEncoding.encode(event) { enqueue(bytes, to: conn) }
         case .irc: deliverDirectIRC(event, to: conn)
+        case .http: deliverDirectWeb(event, to: conn)
         }
     }
 
@@ -33,6 +35,8 @@ extension LoopWorker {
         case .irc:
             guard let text = error ?? notice else { return nil }
             return IRCEncoding.line(IRCReply(server: irc.serverName).error(text))
+        case .http:
+            return webGoodbye(conn, error: error, notice: notice)
         }
     }
 
@@ -41,6 +45,7 @@ extension LoopWorker {
         switch conn.wire {
         case .framed: reply(conn, FramedEncoding.notice("\(old.nick) is now known as \(conn.name)"))
         case .irc: reply(conn, IRCEncoding.line(IRCMessage(source: old.mask, command: "NICK", params: [conn.name])))
+        case .http: reply(conn, WebEncoding.notice("\(old.nick) is now known as \(conn.name)"))
         }
     }
 

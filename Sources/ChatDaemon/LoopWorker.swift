@@ -6,13 +6,14 @@ import Logging
 import Room
 import Synchronization
 import TLS
+import WebProtocol
 
 /// Serves the connections of one event loop: accepts, reads and decodes frames, runs the chat
 /// session logic, drains the loop's mailbox and flushes every dirty connection once per tick.
 /// Everything here runs on the loop's thread; the only shared state is behind `ChatHub`.
 final class LoopWorker: EventLoopHandler {
     enum TimerKind: UInt32 {
-        case handshake = 1, idle, softLimit, resumeReading, linger, acceptRetry, shutdownDeadline, ircPing
+        case handshake = 1, idle, softLimit, resumeReading, linger, acceptRetry, shutdownDeadline, ircPing, webPing
     }
 
     static let listenerTokenBase: UInt64 = 1 << 62
@@ -53,6 +54,8 @@ final class LoopWorker: EventLoopHandler {
     var members: [Int: RoomMembers] = [:]
     /// IRC settings (server name, ping timing) from the configuration at start.
     let irc: IRCServerSettings
+    /// The page and WebSocket policy of the http:// listeners; nil when there are none.
+    let web: WebServerSettings?
 
     let readBuffer: UnsafeMutableRawBufferPointer
     let iovecs = IOVecPool(coalesceAverageBelow: LoopWorker.coalesceBelow)
@@ -87,10 +90,11 @@ final class LoopWorker: EventLoopHandler {
     var shutdownDeadline: UInt64 = 0
     var shuttingDown: Bool { shutdownDeadline != 0 }
 
-    init(loop: EventLoop, hub: ChatHub, limits: ChatLimits, irc: IRCServerSettings, logger: Logger) {
+    init(loop: EventLoop, hub: ChatHub, limits: ChatLimits, irc: IRCServerSettings, web: WebServerSettings? = nil, logger: Logger) {
         self.loop = loop
         self.hub = hub
         self.irc = irc
+        self.web = web
         self.limits = limits
         self.logger = logger
         readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
@@ -262,6 +266,9 @@ final class LoopWorker: EventLoopHandler {
         let bucket = TokenBucket(ratePerSecond: limits.msgRate, burst: limits.msgBurst, now: loop.now)
         let conn = Connection(fd: fd, id: id, wire: wire, peer: peer, admitted: refusal == nil, bucket: bucket, now: loop.now)
         if wire == .irc { conn.irc = IRCState(registration: IRCRegistration(irc.registration)) }
+        if wire == .http {
+            conn.web = WebState(limits: web?.httpLimits ?? HTTPLimits(), deadline: loop.now &+ limits.handshakeTimeout)
+        }
         do {
             try loop.epoll.add(fd, events: .connection, token: conn.token)
         } catch {
@@ -299,6 +306,8 @@ final class LoopWorker: EventLoopHandler {
                 // No TLS session yet, so no way to tell the client: just close.
                 logger.notice("TLS handshake timeout", metadata: meta(conn))
                 drop(conn, reason: "TLS handshake timeout")
+            } else if let state = conn.web {
+                webDeadlinePassed(conn, state)
             } else if conn.phase == .handshake && conn.closeReason == nil {
                 let secs = Double(limits.handshakeTimeout) / 1e9
                 let text = secs == secs.rounded() ? "\(Int(secs))" : "\(secs)"
@@ -322,6 +331,8 @@ final class LoopWorker: EventLoopHandler {
             }
         case .ircPing:
             ircPingTimer(conn)
+        case .webPing:
+            webPingTimer(conn)
         case .linger:
             destroy(conn)
         default:

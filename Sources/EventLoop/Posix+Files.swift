@@ -1,6 +1,7 @@
+import CEventLoopShims
 import Glibc
 
-/// File-system calls for the state directory (history database): same rules as the socket
+/// File-system calls for the state directory (history database) and the web root: same rules as the socket
 /// wrappers in Posix.swift — EINTR retried, other errno thrown.
 extension Posix {
     /// rename(2): atomic within one file system (moving a damaged database aside).
@@ -46,5 +47,43 @@ extension Posix {
             } catch where error.rawValue == EEXIST {}
             prefix += "/"
         }
+    }
+
+    /// The whole regular file at `path` (open(2), fstat(2), read(2) to EOF); EFBIG when it is
+    /// larger than `maxBytes`, so a stray huge file cannot be pulled into memory.
+    public static func readFile(_ path: String, maxBytes: Int) throws(Errno) -> [UInt8] {
+        let fd = try openFile(path, flags: O_RDONLY)
+        defer { close(fd) }
+        let st = try fstat(fd)
+        guard st.st_mode & S_IFMT == S_IFREG else { throw Errno(EISDIR, function: "read") }
+        guard Int(st.st_size) <= maxBytes else { throw Errno(EFBIG, function: "read") }
+        var bytes: [UInt8] = []
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 1)
+        defer { chunk.deallocate() }
+        while true {
+            let n: Int
+            switch try read(fd, chunk) {
+            case .processed(let count): n = count
+            case .wouldBlock: n = 0  // a regular file never blocks (read(2))
+            }
+            if n == 0 { return bytes }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
+            if bytes.count > maxBytes { throw Errno(EFBIG, function: "read") }
+        }
+    }
+
+    /// The names in directory `path` except "." and "..", sorted (opendir(3)/readdir(3) over
+    /// getdents(2)).
+    public static func listDirectory(_ path: String) throws(Errno) -> [String] {
+        guard let dir = opendir(path) else { throw Errno(chatd_errno(), function: "opendir") }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
     }
 }

@@ -28,7 +28,7 @@ struct ChatdCommand: ParsableCommand {
         name: .customLong("listen"),
         help: ArgumentHelp(
             "Address to listen on: [SCHEME://]HOST:PORT, [IPv6]:PORT or :PORT (all addresses); repeatable. "
-                + "SCHEME is framed (the default) or irc. Hosts are numeric, localhost or *. "
+                + "SCHEME is framed (the default), irc or http, or their TLS twins framed+tls, ircs, https. Hosts are numeric, localhost or *. "
                 + "(default: all addresses, IPv4 and IPv6, port \(ChatConfig.defaultPort), framed)",
             valueName: "[scheme://]host:port"))
     var listen: [String] = []
@@ -76,6 +76,22 @@ struct ChatdCommand: ParsableCommand {
                 + "(default: \(defaults.tlsMaxHandshakes))",
             valueName: "n"))
     var tlsMaxHandshakes: Int?
+
+    @Option(
+        name: .customLong("web-root"),
+        help: ArgumentHelp(
+            "Directory of the browser chat page served by http:// and https:// listeners, read at start. "
+                + "(default: PREFIX/share/chatd/www of the binary if present, else ./www)",
+            valueName: "dir"))
+    var webRoot: String?
+
+    @Option(
+        name: .customLong("http-allowed-origins"),
+        help: ArgumentHelp(
+            "Comma-separated origins (https://chat.example.org) besides the page's own host that may open a "
+                + "WebSocket; * allows any. (default: same host only)",
+            valueName: "origins"))
+    var httpAllowedOrigins: String?
 
     @Option(
         name: .customLong("handshake-timeout"),
@@ -304,6 +320,8 @@ struct ChatdCommand: ParsableCommand {
         o.tlsCert = tlsCert
         o.tlsKey = tlsKey
         o.tlsMaxHandshakes = tlsMaxHandshakes
+        o.webRoot = webRoot
+        o.httpAllowedOrigins = httpAllowedOrigins
         return o
     }
 

@@ -81,7 +81,7 @@ import Testing
         #expect(try ListenAddress.parse("framed://127.0.0.1:1").description == "127.0.0.1:1")
         for (text, expected) in [
             ("gopher://127.0.0.1:70", "listen address 'gopher://127.0.0.1:70': unknown scheme 'gopher://' (supported: "),
-            ("https://127.0.0.1:443", "listen address 'https://127.0.0.1:443': scheme 'https://' is not supported by this build"),
+            ("metrics://127.0.0.1:9100", "listen address 'metrics://127.0.0.1:9100': scheme 'metrics://' is not supported by this build"),
             ("framed://", "listen address 'framed://': empty"),
         ] {
             #expect(throws: ConfigError.self) { try ListenAddress.parse(text) }
@@ -93,6 +93,13 @@ import Testing
         #expect(ListenScheme.forDescriptorName("unknown")?.tls == false)
         #expect(ListenScheme.forDescriptorName("smtp") == nil)
         #expect(ListenScheme.forDescriptorName("framed+tls").map { "\($0)" } == "(scheme: ChatDaemon.ListenScheme.framed, tls: true)")
+    }
+
+    @Test func httpAndItsTLSTwin() throws {
+        #expect(try ListenAddress.parse("http://127.0.0.1:8080") == ListenAddress(.http, host: "127.0.0.1", port: 8080))
+        #expect(try ListenAddress.parse("https://[::]:8443") == ListenAddress(.http, host: "::", port: 8443, tls: true))
+        #expect(try ListenAddress.parse("https://[::]:8443").description == "https://[::]:8443")
+        #expect(ListenScheme.forDescriptorName("https").map { "\($0)" } == "(scheme: ChatDaemon.ListenScheme.http, tls: true)")
     }
 
     @Test func tlsTwins() throws {
