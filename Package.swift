@@ -137,7 +137,7 @@ let package = Package(
         .testTarget(
             name: "ChatDaemonTests",
             dependencies: [
-                "ChatDaemon", "EventLoop", "ChatProtocol", "Room", "TLS", .product(name: "Logging", package: "swift-log"),
+                "ChatDaemon", "EventLoop", "ChatProtocol", "Room", "TLS", "WebProtocol", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .testTarget(name: "ClientTests", dependencies: ["chatd-client"], swiftSettings: strict),

@@ -57,7 +57,8 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
              "handshake-timeout": 2.5, "idle-timeout": 60, "queue-soft-bytes": 4096, "queue-soft-seconds": 3,
              "queue-hard-bytes": 8192, "msg-rate": 0.5, "msg-burst": 4, "max-conns-per-ip": 9, "max-conns": 99,
              "history": 7, "history-budget-bytes": 4096, "shutdown-timeout": 1.5, "log-level": "debug", "motd": "hello ☃",
-             "tls-cert": "/etc/chatd/tls/fullchain.pem", "tls-key": "/etc/chatd/tls/privkey.pem", "tls-max-handshakes": 64}
+             "tls-cert": "/etc/chatd/tls/fullchain.pem", "tls-key": "/etc/chatd/tls/privkey.pem", "tls-max-handshakes": 64,
+             "web-root": "/srv/chat/www", "http-allowed-origins": "https://a.example, https://b.example"}
             """)
         defer { file.remove() }
         let config = try ConfigLoader(configFile: file.path, overrides: ConfigOverrides(), environment: [:]).loadBlocking()
@@ -82,6 +83,8 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
         expected.tlsCert = "/etc/chatd/tls/fullchain.pem"
         expected.tlsKey = "/etc/chatd/tls/privkey.pem"
         expected.tlsMaxHandshakes = 64
+        expected.webRoot = "/srv/chat/www"
+        expected.httpAllowedOrigins = ["https://a.example", "https://b.example"]
         #expect(config == expected)
         // Not vacuous: every field differs from its default.
         let d = ChatConfig()
@@ -108,6 +111,7 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
             "CHATD_IRC_PING_TIMEOUT": "15", "CHATD_IRC_PASSWORD": "sesame",
             "CHATD_TLS_CERT": "/run/credentials/chatd.service/tls.crt", "CHATD_TLS_KEY": "/run/credentials/chatd.service/tls.key",
             "CHATD_TLS_MAX_HANDSHAKES": "10",
+            "CHATD_WEB_ROOT": "/usr/share/chatd/www", "CHATD_HTTP_ALLOWED_ORIGINS": "*",
         ]
         #expect(env.count == ChatConfigKey.allCases.count)
         #expect(Set(env.keys) == Set(ChatConfigKey.allCases.map(\.environmentVariable)))
@@ -136,6 +140,8 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
         #expect(c.tlsCert == "/run/credentials/chatd.service/tls.crt")
         #expect(c.tlsKey == "/run/credentials/chatd.service/tls.key")
         #expect(c.tlsMaxHandshakes == 10)
+        #expect(c.webRoot == "/usr/share/chatd/www")
+        #expect(c.httpAllowedOrigins == ["*"])
     }
 
     @Test func everyOverrideApplies() throws {
