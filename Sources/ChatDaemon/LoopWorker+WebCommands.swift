@@ -66,7 +66,8 @@ extension LoopWorker {
             guard before.map({ $0 > 0 }) ?? true else { return webError(conn, "bad-message", "\"before\" must be positive") }
             let events = hub.archive?.page(room: joined.name, before: before.map(UInt64.init), limit: limit)
                 ?? joined.historyPage(before: before.map(UInt64.init), limit: limit)
-            sendWeb(conn, Self.historyMessage(room: joined.name, events))
+            // A full page means older messages may exist.
+            sendWeb(conn, Self.historyMessage(room: joined.name, events, more: events.count == limit))
         }
     }
 
@@ -138,13 +139,14 @@ extension LoopWorker {
     func showJoinWeb(_ conn: Connection, _ joined: JoinedRoom) {
         let members = (joined.roster ?? [conn.name]).sorted()
         sendWeb(conn, ChatV1ServerMessage.who(room: joined.room.name, members: Array(members.prefix(Self.maxWebListed))))
-        sendWeb(conn, Self.historyMessage(room: joined.room.name, joined.history))
+        // The replay holds at most `--history` messages: a full one may have older ones behind it.
+        let past = joined.history
+        sendWeb(conn, Self.historyMessage(room: joined.room.name, past, more: !past.isEmpty && past.count >= limits.history))
     }
 
     /// `more` says whether older messages may exist: the page then offers to load them.
-    static func historyMessage(room: String, _ events: [RoomEvent]) -> [UInt8] {
-        let shown = events.compactMap(WebEncoding.chatV1)
-        return ChatV1ServerMessage.history(room: room, events: shown, more: (events.first?.sequence ?? 1) > 1)
+    static func historyMessage(room: String, _ events: [RoomEvent], more: Bool) -> [UInt8] {
+        ChatV1ServerMessage.history(room: room, events: events.compactMap(WebEncoding.chatV1), more: more)
     }
 
     /// A private message for a browser user.

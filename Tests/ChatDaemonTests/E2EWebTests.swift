@@ -123,10 +123,12 @@ struct E2EWebTests {
         let order = ["framed 1", "framed 2", "framed 3", "from irc"].map { history.range(of: $0)?.lowerBound }
         #expect(order.allSatisfy { $0 != nil } && order.map { $0! } == order.map { $0! }.sorted(), "\(history)")
         #expect(history.contains(#""type":"message","room":"lobby","from":"alice","text":"framed 1","time":"#))
+        #expect(history.hasSuffix(#""more":false}"#), "4 of at most 10: nothing older")
         // Scroll back: the two messages before "framed 3" (sequence 3: alice's join is 1).
         carol.send(#"{"type":"history","room":"lobby","before":4,"limit":2}"#)
         let page = carol.text { $0.contains(#""type":"history""#) }?.last ?? ""
         #expect(page.contains("framed 1") && page.contains("framed 2") && !page.contains("framed 3"), "\(page)")
+        #expect(page.hasSuffix(#""more":true}"#), "a full page: older ones may exist")
         carol.send(#"{"type":"history","room":"elsewhere"}"#)
         #expect(carol.text { $0.contains(#""type":"error""#) }?.last?.contains(#""code":"not-in-room""#) == true)
     }
