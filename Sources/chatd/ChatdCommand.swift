@@ -60,7 +60,7 @@ struct ChatdCommand: ParsableCommand {
     @Option(
         name: .customLong("tls-cert"),
         help: ArgumentHelp(
-            "PEM certificate chain (leaf first) for the TLS listeners (framed+tls://, ircs://); re-read on SIGHUP. (default: none)",
+            "PEM certificate chain (leaf first) for the TLS listeners (framed+tls://, ircs://, https://); re-read on SIGHUP. (default: none)",
             valueName: "file"))
     var tlsCert: String?
 
