@@ -83,7 +83,9 @@ extension LoopWorker {
             switch action {
             case .text:
                 state.session!.message.withUnsafeBytes { handleChatV1(conn, $0) }
-                if conn.phase == .active && conn.closeReason == nil && !conn.bucket.take(now: loop.now) { pauseForRate(conn) }
+                // Before the hello too: a refused hello keeps the connection, so a client
+                // cycling through names must not get answers faster than the message rate.
+                if conn.closeReason == nil && !conn.bucket.take(now: loop.now) { pauseForRate(conn) }
             case .send(let frame):
                 reply(conn, SharedBytes.make(frame))
             case .sendAndClose(let frame):

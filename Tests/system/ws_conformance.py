@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The browser protocol checked with an independent WebSocket implementation: the `websockets`
 library (Debian's python3-websockets, the PyPI package) against a real chatd with an http and a
-framed listener. Handshake and subprotocol, chat with a tutorial-protocol (framed) client both
+framed listener (and an https one: wss:// through TLS). Handshake and subprotocol, chat with a tutorial-protocol (framed) client both
 ways, client pings, a fragmented message, and the close codes of RFC 6455 §7.4.1 for oversize,
 invalid UTF-8, binary and unmasked frames, a refused Origin, and a clean close. Prints PASS/FAIL
 per check; exits 1 on any failure.
@@ -13,6 +13,7 @@ import base64
 import json
 import os
 import socket
+import ssl
 import struct
 import subprocess
 import sys
@@ -112,11 +113,17 @@ def raw_upgrade(port):
 
 
 async def main(chatd):
-    http_port, framed_port = free_port(), free_port()
+    http_port, framed_port, https_port = free_port(), free_port(), free_port()
     log = tempfile.NamedTemporaryFile(prefix="chatd-ws-", suffix=".log", delete=False)
     here = os.path.dirname(os.path.abspath(__file__))
+    certs = tempfile.mkdtemp(prefix="chatd-ws-tls-")
+    cert, key = os.path.join(certs, "cert.pem"), os.path.join(certs, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
     daemon = subprocess.Popen(
         [chatd, "--listen", f"http://127.0.0.1:{http_port}", "--listen", f"127.0.0.1:{framed_port}",
+         "--listen", f"https://127.0.0.1:{https_port}", "--tls-cert", cert, "--tls-key", key,
          "--web-root", os.path.join(here, "..", "..", "www"), "--threads", "2", "--history-store", "memory",
          "--max-message-bytes", str(MAX_MESSAGE), "--msg-rate", "0", "--shutdown-timeout", "1"],
         stdout=log, stderr=log)
@@ -201,6 +208,26 @@ async def main(chatd):
         got = await until(ws, lambda m: m["type"] == "message")
         check("daemon healthy afterwards", got["text"] == "still here", got)
         await ws.close()
+
+        # https:// is the same service inside TLS: the page over HTTPS and wss:// chat.
+        context = ssl.create_default_context(cafile=cert)
+        with socket.create_connection(("127.0.0.1", https_port), timeout=10) as raw:
+            with context.wrap_socket(raw, server_hostname="localhost") as tls:
+                tls.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                answer = b""
+                while chunk := tls.recv(4096):
+                    answer += chunk
+        check("https:// serves over TLS", answer.startswith(b"HTTP/1.1 200 OK") and answer.endswith(b"ok\n"), answer[:80])
+        secure = await websockets.connect(f"wss://localhost:{https_port}/ws", subprotocols=["chatd.v1"], ssl=context,
+                                          origin=f"https://localhost:{https_port}")
+        await secure.send(json.dumps({"type": "hello", "nick": "secure"}))
+        await until(secure, lambda m: m["type"] == "welcome")
+        await secure.send(json.dumps({"type": "join", "room": "lobby"}))
+        await until(secure, lambda m: m["type"] == "history")
+        await secure.send(json.dumps({"type": "say", "room": "lobby", "text": "over wss"}))
+        check("wss:// chat reaches the framed client", await asyncio.to_thread(framed.until, "secure", "over wss"))
+        await secure.close()
+        check("wss:// closes cleanly", secure.close_code == 1000, secure.close_code)
     finally:
         daemon.terminate()
         try:
@@ -210,6 +237,9 @@ async def main(chatd):
         if failures:
             print(open(log.name).read()[-4000:])
         os.unlink(log.name)
+        for name in (cert, key):
+            os.unlink(name)
+        os.rmdir(certs)
 
 
 if __name__ == "__main__":
