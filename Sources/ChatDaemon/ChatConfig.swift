@@ -17,10 +17,9 @@ public enum ListenScheme: String, CaseIterable, Sendable, Hashable {
     /// HTTP/1.1: the browser chat page (`--web-root`), `GET /healthz`, and WebSocket
     /// (RFC 6455, subprotocol chatd.v1) at `GET /ws`.
     case http
-
-    /// Schemes DESIGN.md §7 names that this build does not serve yet: named in the error so an
-    /// operator sees "not supported" rather than "unknown".
-    static let planned = ["metrics"]
+    /// `GET /metrics` in the Prometheus text format (docs/METRICS.md); served by the control
+    /// thread, not by the chat loops. Bind it to loopback.
+    case metrics
 
     /// The name of this protocol's TLS twin (`framed+tls://`): the same wire format inside a
     /// TLS session (`--tls-cert`). nil = no TLS twin.
@@ -29,6 +28,7 @@ public enum ListenScheme: String, CaseIterable, Sendable, Hashable {
         case .framed: "framed+tls"
         case .irc: "ircs"
         case .http: "https"
+        case .metrics: nil
         }
     }
 
@@ -38,6 +38,12 @@ public enum ListenScheme: String, CaseIterable, Sendable, Hashable {
         if let plain = ListenScheme(rawValue: name) { return (plain, false) }
         if let twin = allCases.first(where: { $0.tlsName == name }) { return (twin, true) }
         return nil
+    }
+
+    /// The chat loops never see a metrics:// connection (ChatServer hands those listeners to
+    /// the control loop), so their `switch conn.wire` statements end here for that case.
+    static func notAChatProtocol() -> Never {
+        preconditionFailure("metrics:// connections are served by the control loop, not by a chat loop")
     }
 
     /// Every scheme name this build serves ("framed", "framed+tls", …).
@@ -115,9 +121,6 @@ public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
             let name = String(decoding: utf8[..<colon], as: UTF8.self).lowercased()
             guard let known = ListenScheme.named(name) else {
                 let served = ListenScheme.servedNames.map { "\($0)://" }.joined(separator: ", ")
-                if ListenScheme.planned.contains(name) {
-                    throw fail("scheme '\(name)://' is not supported by this build (supported: \(served))")
-                }
                 throw fail("unknown scheme '\(name)://' (supported: \(served); no scheme means framed)")
             }
             (scheme, tls) = known

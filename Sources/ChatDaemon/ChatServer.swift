@@ -34,6 +34,8 @@ public final class ChatServer: @unchecked Sendable {
     /// The protocol of each of `boundAddresses`.
     public private(set) var boundSchemes: [ListenScheme] = []
     var socketActivated = false
+    /// metrics:// listeners: served by the control loop (`MetricsServer`), not by the chat loops.
+    var metricsListeners: [CInt] = []
     let control: EventLoop
     let shutdownRequested = Atomic<Bool>(false)
     let reloadRequested = Atomic<Bool>(false)
@@ -95,6 +97,11 @@ public final class ChatServer: @unchecked Sendable {
                     Posix.close(s.fd)
                     continue
                 }
+                if scheme == .metrics {
+                    try addMetricsListener(s.fd)
+                    logger.info("listening (socket activation)", metadata: ["chat.listener": "\(s.name)", "chat.protocol": "metrics"])
+                    continue
+                }
                 if scheme == .http && web == nil {
                     logger.error(
                         "closing socket-activated http listener: the page cannot be served",
@@ -111,8 +118,12 @@ public final class ChatServer: @unchecked Sendable {
                 boundTLS.append(tls)
                 logger.info("listening (socket activation)", metadata: ["chat.listener": "\(s.name)", "chat.protocol": "\(s.name)"])
             }
+            // metrics:// addresses of the configuration are bound here when systemd passed no
+            // metrics listener: the packaged chatd.socket holds the chat port only, and a
+            // metrics port that closes during a restart costs one missed scrape.
+            if metricsListeners.isEmpty { try bindListeners(config.listen.filter { $0.scheme == .metrics }) }
         } else {
-            try bindListeners()
+            try bindListeners(config.listen)
         }
         for w in workers {
             // The worker moves to its thread here and is used only there from now on.
@@ -129,8 +140,18 @@ public final class ChatServer: @unchecked Sendable {
 
     /// One SO_REUSEPORT listener per loop and address: the kernel spreads connections over the
     /// loops with no shared accept queue. Port 0 is resolved by the first bind and reused.
-    private func bindListeners() throws {
-        for listen in config.listen {
+    private func bindListeners(_ addresses: [ListenAddress]) throws {
+        for listen in addresses {
+            if listen.scheme == .metrics {
+                let fd: CInt
+                do {
+                    fd = try Socket.listen(try SocketAddress(host: listen.host, port: listen.port), reusePort: false, backlog: 64)
+                } catch {
+                    throw ChatServerError("cannot listen on \(listen): \(error)")
+                }
+                try addMetricsListener(fd)
+                continue
+            }
             var port = listen.port
             for w in workers {
                 let address = try SocketAddress(host: listen.host, port: port)
@@ -150,6 +171,13 @@ public final class ChatServer: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    private func addMetricsListener(_ fd: CInt) throws {
+        metricsListeners.append(fd)
+        boundAddresses.append(try Socket.localAddress(fd))
+        boundSchemes.append(.metrics)
+        boundTLS.append(false)
     }
 
     /// Runs the control loop on the calling thread until shutdown completes; returns the exit
@@ -172,6 +200,8 @@ public final class ChatServer: @unchecked Sendable {
         }
         // The reaper joined the loop threads before stopping the control loop.
         controller.reaper?.join()
+        controller.metrics?.closeAll()
+        for fd in metricsListeners { Posix.close(fd) }
         logger.info("chatd stopped")
         return 0
     }

@@ -59,6 +59,10 @@ final class Connection {
     var lastActivity: UInt64
     /// Set once the connection is condemned; it then receives no more frames.
     var closeReason: String?
+    /// The same, as a bounded metrics label (counted when the slot is freed).
+    var closeCause = CloseCause.other
+    /// Its `protocol` label in the loop's metrics (`MetricProtocol.index`).
+    var metricsProtocol = 0
     /// Write side shut down, waiting for the peer's FIN (lingering close).
     var halfClosed = false
     /// The peer's FIN arrived (read returned 0).

@@ -9,7 +9,7 @@ import Systemd
 /// watchdog, reload and shutdown. It never touches connections; it talks to the loops through
 /// the hub's mailboxes.
 final class ControlLoop: EventLoopHandler {
-    enum TimerKind: UInt32 { case status = 1, watchdog }
+    enum TimerKind: UInt32 { case status = 1, watchdog, metrics }
     static let signalToken: UInt64 = 1
     static let handledSignals: [CInt] = [SIGTERM, SIGINT, SIGHUP]
     static let statusInterval: UInt64 = 2_000_000_000
@@ -26,6 +26,8 @@ final class ControlLoop: EventLoopHandler {
     /// Budget evictions smaller than this between two status ticks leave the heap alone: a trim
     /// walks every arena under its lock, worth it only when megabytes came free.
     static let trimThresholdBytes = 1 << 20
+    /// `GET /metrics` on the metrics:// listeners; nil without one.
+    var metrics: MetricsServer?
 
     init(server: ChatServer) {
         self.server = server
@@ -36,6 +38,12 @@ final class ControlLoop: EventLoopHandler {
             let fd = try SignalFD(signals: Self.handledSignals)
             try server.control.epoll.add(fd.fd, events: [.readable], token: Self.signalToken)
             signals = consume fd
+        }
+        if !server.metricsListeners.isEmpty {
+            metrics = try MetricsServer(
+                loop: server.control, listeners: server.metricsListeners, collector: MetricsCollector(server: server),
+                logger: server.logger, requestTimeout: Monotonic.nanoseconds(seconds: server.config.handshakeTimeout),
+                timerKind: TimerKind.metrics.rawValue)
         }
         let now = Monotonic.now()
         lastStatusAt = now
@@ -49,6 +57,10 @@ final class ControlLoop: EventLoopHandler {
     }
 
     func loop(_ loop: EventLoop, event token: UInt64, events: EpollEvents) {
+        if MetricsServer.owns(token) {
+            metrics?.handle(token: token, events: events)
+            return
+        }
         guard token == Self.signalToken else { return }
         while true {
             let next: CInt?
@@ -91,6 +103,8 @@ final class ControlLoop: EventLoopHandler {
                                     metadata: ["chat.loops": "\(stale.map(\.index))"])
             }
             loop.schedule(Timer(deadline: loop.now + watchdogInterval / 2, token: 0, kind: TimerKind.watchdog.rawValue))
+        case .metrics:
+            metrics?.timerFired(token: timer.token)
         case nil:
             break
         }

@@ -57,7 +57,7 @@ extension LoopWorker {
         case .help:
             for line in ChatCommand.helpText { reply(conn, FramedEncoding.notice(line)) }
         case .quit:
-            closeGracefully(conn, notice: "bye", reason: "quit")
+            closeGracefully(conn, .quit, notice: "bye", reason: "quit")
         case .invalid(let text):
             reply(conn, FramedEncoding.error(text))
         }

@@ -32,7 +32,7 @@ extension LoopWorker {
                 var text = e.description
                 if handshake, case .payloadTooLarge(let length, _) = e { text = NameError.tooLong(length).description }
                 logger.notice("protocol error", metadata: meta(conn, reason: text))
-                closeGracefully(conn, error: text, reason: "protocol error: \(text)")
+                closeGracefully(conn, .protocolError, error: text, reason: "protocol error: \(text)")
                 return bytes.count
             }
         }
@@ -41,6 +41,7 @@ extension LoopWorker {
 
     func pauseForRate(_ conn: Connection) {
         conn.pausedForRate = true
+        stats.add(LoopStats.Slot.rateLimitPauses, 1)
         schedule(conn, .resumeReading, at: conn.bucket.nextTokenTime(now: loop.now))
     }
 
@@ -66,13 +67,13 @@ extension LoopWorker {
         case .username(let name):
             logIn(conn, name: name)
         case .badUsername(let text):
-            closeGracefully(conn, error: text, reason: "invalid username")
+            closeGracefully(conn, .protocolError, error: text, reason: "invalid username")
         }
     }
 
     func logIn(_ conn: Connection, name: String) {
         guard hub.nicknames.claim(name, for: conn.id) else {
-            closeGracefully(conn, error: "username \(name) is taken", reason: "username taken")
+            closeGracefully(conn, .refused, error: "username \(name) is taken", reason: "username taken")
             return
         }
         conn.name = name

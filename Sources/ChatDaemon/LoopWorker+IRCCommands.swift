@@ -139,7 +139,7 @@ extension LoopWorker {
             send(conn, rp.userHost(replies))
         case "QUIT":
             let reason = p.first.map { "Quit: " + $0 } ?? "Client Quit"
-            closeGracefully(conn, error: "Closing Link: \(conn.name) (\(reason))", reason: "quit", quit: reason)
+            closeGracefully(conn, .quit, error: "Closing Link: \(conn.name) (\(reason))", reason: "quit", quit: reason)
         default:
             send(conn, rp.unknownCommand(m.command))
         }

@@ -77,7 +77,7 @@ extension LoopWorker {
                 send(conn, m)
             case .close(let m):
                 reply(conn, IRCEncoding.line(m))
-                closeGracefully(conn, reason: "irc: \(m.params.first ?? "closed")")
+                closeGracefully(conn, .refused, reason: "irc: \(m.params.first ?? "closed")")
                 return
             case .claimNick(let nick):
                 let result: IRCRegistration.ClaimResult
@@ -130,7 +130,7 @@ extension LoopWorker {
             if idle >= irc.pingInterval &+ irc.pingTimeout {
                 let seconds = irc.pingTimeout / 1_000_000_000
                 closeGracefully(
-                    conn, error: "Closing Link: \(conn.name.isEmpty ? "*" : conn.name) (Ping timeout: \(seconds) seconds)",
+                    conn, .pingTimeout, error: "Closing Link: \(conn.name.isEmpty ? "*" : conn.name) (Ping timeout: \(seconds) seconds)",
                     reason: "ping timeout", quit: "Ping timeout: \(seconds) seconds")
             } else {
                 schedule(conn, .ircPing, at: conn.lastActivity &+ irc.pingInterval &+ irc.pingTimeout)

@@ -14,6 +14,7 @@ extension LoopWorker {
         case .framed: decodeFrames(conn, bytes)
         case .irc: decodeLines(conn, bytes)
         case .http: decodeWeb(conn, bytes)
+        case .metrics: ListenScheme.notAChatProtocol()
         }
     }
 
@@ -41,7 +42,7 @@ extension LoopWorker {
                 }
             } catch {
                 conn.readable = false
-                drop(conn, reason: error.rawValue == ECONNRESET ? "connection reset by peer" : "\(error)")
+                drop(conn, .networkError, reason: error.rawValue == ECONNRESET ? "connection reset by peer" : "\(error)")
                 return
             }
             if n == 0 {
@@ -50,6 +51,7 @@ extension LoopWorker {
                 return
             }
             budget &-= n
+            stats.add(LoopStats.Slot.bytesIn(conn.metricsProtocol), n)
             if conn.phase == .closing { continue }  // lingering close: discard input
             feed(conn, UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
         }
@@ -61,11 +63,11 @@ extension LoopWorker {
         if conn.phase == .closing {
             destroy(conn)
         } else if conn.outbound.isEmpty {
-            drop(conn, reason: "client closed the connection")
+            drop(conn, .peerClosed, reason: "client closed the connection")
         } else {
             // Half-close (shutdown(SHUT_WR), `nc -N`): the client is done sending but
             // may still be reading — deliver what is already queued for it, then close.
-            closeGracefully(conn, reason: "client closed the connection")
+            closeGracefully(conn, .peerClosed, reason: "client closed the connection")
         }
     }
 

@@ -56,7 +56,7 @@ extension LoopWorker {
         }
         listeners.removeAll()
         for case let conn? in slots where conn.closeReason == nil {
-            closeGracefully(conn, notice: "server shutting down", reason: "server shutting down")
+            closeGracefully(conn, .shutdown, notice: "server shutting down", reason: "server shutting down")
         }
         loop.schedule(Timer(deadline: deadline, token: 0, kind: TimerKind.shutdownDeadline.rawValue))
     }

@@ -40,6 +40,7 @@ extension LoopWorker {
         case .http:
             conn.rooms[i].index = list.web.count
             list.web.append(conn)
+        case .metrics: ListenScheme.notAChatProtocol()
         }
         members[roomID] = list
     }
@@ -53,6 +54,7 @@ extension LoopWorker {
         case .framed: Self.swapRemove(conn, at: idx, from: &list.framed, room: membership.room)
         case .irc: Self.swapRemove(conn, at: idx, from: &list.irc, room: membership.room)
         case .http: Self.swapRemove(conn, at: idx, from: &list.web, room: membership.room)
+        case .metrics: ListenScheme.notAChatProtocol()
         }
         if !list.isEmpty { members[membership.room.id] = list }
     }

@@ -53,7 +53,7 @@ extension LoopWorker {
             // waiting: a consumer this far behind will not drain the rest.
             if let last = goodbye(conn, error: "disconnected: \(reason)", notice: nil) { conn.outbound.enqueue(last) }
             _ = flushOutput(conn, budget: 64 * 1024)
-            condemn(conn, reason: reason, quit: "slow consumer")
+            condemn(conn, .slowConsumer, reason: reason, quit: "slow consumer")
             conn.outbound.removeAll()
             if !conn.halfClosed { closeList.append(conn) }
         }
@@ -83,7 +83,7 @@ extension LoopWorker {
                 markDirty(conn)
                 again = true
             case .failed(let reason):
-                drop(conn, reason: reason)
+                drop(conn, .networkError, reason: reason)
             }
         }
         return again
@@ -92,9 +92,13 @@ extension LoopWorker {
     /// Ends the chat side of a connection once: leaves its rooms with a quit event (`quit` is
     /// the reason others see; nil = no event), frees its name and its admission slot. The socket
     /// may live on briefly to flush a goodbye.
-    func condemn(_ conn: Connection, reason: String, quit: String?) {
+    func condemn(_ conn: Connection, _ cause: CloseCause, reason: String, quit: String?) {
         guard conn.closeReason == nil else { return }
         conn.closeReason = reason
+        conn.closeCause = cause
+        if conn.phase == .handshake, let failure = cause.handshakeFailure {
+            stats.add(LoopStats.Slot.handshakeFailures(failure), 1)
+        }
         leaveAllRooms(conn, quitReason: shuttingDown ? nil : quit)
         if conn.phase == .active { hub.nicknames.release(conn.name, for: conn.id) }
         if conn.admitted { hub.release(address: conn.address) }
@@ -107,10 +111,12 @@ extension LoopWorker {
     /// write side is shut down and the read side drained until the peer's FIN (or a short
     /// linger timeout), so the kernel does not answer unread input with an RST that could
     /// destroy the frame in flight (the lingering close nginx and Apache do).
-    func closeGracefully(_ conn: Connection, error: String? = nil, notice: String? = nil, reason: String, quit: String = "") {
+    func closeGracefully(
+        _ conn: Connection, _ cause: CloseCause, error: String? = nil, notice: String? = nil, reason: String, quit: String = ""
+    ) {
         guard conn.closeReason == nil else { return }
         if let last = goodbye(conn, error: error, notice: notice) { conn.outbound.enqueue(last) }
-        condemn(conn, reason: reason, quit: quit)
+        condemn(conn, cause, reason: reason, quit: quit)
         markDirty(conn)
         let limit = loop.now &+ Self.closeTimeout
         schedule(conn, .linger, at: shuttingDown ? min(shutdownDeadline, limit) : limit)
@@ -133,8 +139,8 @@ extension LoopWorker {
     }
 
     /// The peer is gone (EOF, reset, write error): close now.
-    func drop(_ conn: Connection, reason: String, quit: String = "") {
-        condemn(conn, reason: reason, quit: quit)
+    func drop(_ conn: Connection, _ cause: CloseCause, reason: String, quit: String = "") {
+        condemn(conn, cause, reason: reason, quit: quit)
         destroy(conn)
     }
 
@@ -149,10 +155,11 @@ extension LoopWorker {
     /// already fetched for it are rejected by the slot generation check.
     func destroy(_ conn: Connection) {
         guard slots[conn.id.slot] === conn else { return }
-        if conn.closeReason == nil { condemn(conn, reason: "closed", quit: nil) }
+        if conn.closeReason == nil { condemn(conn, .other, reason: "closed", quit: nil) }
         slots[conn.id.slot] = nil
         freeSlots.append(conn.id.slot)
         liveConnections -= 1
+        stats.add(LoopStats.Slot.closed(conn.metricsProtocol, conn.closeCause), 1)
         conn.outbound.removeAll()
         closeTLS(conn)
         Posix.close(conn.fd)

@@ -13,6 +13,7 @@ extension LoopWorker {
         case .framed: showJoinFramed(conn, joined)
         case .irc: showJoinIRC(conn, joined)
         case .http: showJoinWeb(conn, joined)
+        case .metrics: ListenScheme.notAChatProtocol()
         }
         addLocalMember(conn, at: i)
     }
@@ -23,6 +24,7 @@ extension LoopWorker {
         case .framed: if let bytes = FramedEncoding.encode(event) { enqueue(bytes, to: conn) }
         case .irc: deliverDirectIRC(event, to: conn)
         case .http: deliverDirectWeb(event, to: conn)
+        case .metrics: ListenScheme.notAChatProtocol()
         }
     }
 
@@ -37,6 +39,7 @@ extension LoopWorker {
             return IRCEncoding.line(IRCReply(server: irc.serverName).error(text))
         case .http:
             return webGoodbye(conn, error: error, notice: notice)
+        case .metrics: ListenScheme.notAChatProtocol()
         }
     }
 
@@ -46,6 +49,7 @@ extension LoopWorker {
         case .framed: reply(conn, FramedEncoding.notice("\(old.nick) is now known as \(conn.name)"))
         case .irc: reply(conn, IRCEncoding.line(IRCMessage(source: old.mask, command: "NICK", params: [conn.name])))
         case .http: reply(conn, WebEncoding.notice("\(old.nick) is now known as \(conn.name)"))
+        case .metrics: ListenScheme.notAChatProtocol()
         }
     }
 

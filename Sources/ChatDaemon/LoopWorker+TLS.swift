@@ -18,18 +18,18 @@ extension LoopWorker {
     /// loop already runs `tlsMaxHandshakes` handshakes or the session cannot be created.
     func startTLS(_ conn: Connection) -> Bool {
         guard let context = tlsContext else {
-            drop(conn, reason: "TLS listener without a certificate")
+            drop(conn, .tlsError, reason: "TLS listener without a certificate")
             return false
         }
         guard tlsHandshakes < limits.tlsMaxHandshakes else {
             logger.notice("TLS handshake refused: too many in progress", metadata: meta(conn, reason: "tls-max-handshakes = \(limits.tlsMaxHandshakes)"))
-            drop(conn, reason: "too many TLS handshakes in progress")
+            drop(conn, .refused, reason: "too many TLS handshakes in progress")
             return false
         }
         do {
             conn.tls = try TLSConnection(context: context.current, fd: conn.fd)
         } catch {
-            drop(conn, reason: "\(error)")
+            drop(conn, .tlsError, reason: "\(error)")
             return false
         }
         tlsHandshakes &+= 1
@@ -57,7 +57,7 @@ extension LoopWorker {
             case .failed(let reason):
                 tlsHandshakes &-= 1
                 logger.notice("TLS handshake failed", metadata: meta(conn, reason: reason.description))
-                drop(conn, reason: "TLS handshake failed: \(reason)")
+                drop(conn, .tlsError, reason: "TLS handshake failed: \(reason)")
                 return
             }
         }
@@ -70,6 +70,7 @@ extension LoopWorker {
             switch tls.read(into: readBuffer) {
             case .bytes(let n):
                 budget &-= n
+                stats.add(LoopStats.Slot.bytesIn(conn.metricsProtocol), n)
                 if conn.phase == .closing { continue }
                 feed(conn, UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
             case .wantRead:
@@ -83,9 +84,9 @@ extension LoopWorker {
                 case .closeNotify, .endOfFileWithoutCloseNotify:
                     peerFinished(conn)
                 case .socket(let e) where e.rawValue == ECONNRESET:
-                    drop(conn, reason: "connection reset by peer")
+                    drop(conn, .networkError, reason: "connection reset by peer")
                 default:
-                    drop(conn, reason: reason.description)
+                    drop(conn, .networkError, reason: reason.description)
                 }
                 return
             }
@@ -94,6 +95,9 @@ extension LoopWorker {
 
     /// Writes `conn`'s queue through TLS, or to the socket directly.
     func flushOutput(_ conn: Connection, budget: Int) -> ConnectionFlush {
+        // Bytes out are what left the queue (plaintext through TLS): one subtraction per flush.
+        let queued = conn.outbound.pendingBytes
+        defer { stats.add(LoopStats.Slot.bytesOut(conn.metricsProtocol), queued &- conn.outbound.pendingBytes) }
         guard let tls = conn.tls else {
             switch conn.outbound.flush(to: conn.fd, using: iovecs, budget: budget) {
             case .drained: return .drained

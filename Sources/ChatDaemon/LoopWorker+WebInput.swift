@@ -30,7 +30,7 @@ extension LoopWorker {
             case .failure(let error):
                 logger.notice("http request refused", metadata: meta(conn, reason: "\(error.status): \(error.reason)"))
                 reply(conn, SharedBytes.make(HTTPResponse.error(error)))
-                closeGracefully(conn, reason: "http \(error.status.code): \(error.reason)")
+                closeGracefully(conn, .protocolError, reason: "http \(error.status.code): \(error.reason)")
                 return bytes.count
             case .request(let head, let consumed):
                 state.parser.reset()
@@ -50,13 +50,13 @@ extension LoopWorker {
         switch site.site.answer(head) {
         case .response(let bytes, let keepAlive):
             reply(conn, SharedBytes.make(bytes))
-            if !keepAlive { closeGracefully(conn, reason: "http: connection close") }
+            if !keepAlive { closeGracefully(conn, .quit, reason: "http: connection close") }
         case .webSocket:
             switch WebSocketHandshake.validate(head, origins: site.origins) {
             case .failure(let error):
                 logger.notice("websocket handshake refused", metadata: meta(conn, reason: "\(error.status): \(error.reason)"))
                 reply(conn, SharedBytes.make(HTTPResponse.error(error, includeBody: head.method == .get)))
-                closeGracefully(conn, reason: "websocket handshake refused: \(error.reason)")
+                closeGracefully(conn, .refused, reason: "websocket handshake refused: \(error.reason)")
             case .success(let upgrade):
                 reply(conn, SharedBytes.make(WebSocketHandshake.response(upgrade, sha1: Digest.sha1)))
                 let now = Self.milliseconds(loop.now)
@@ -91,13 +91,12 @@ extension LoopWorker {
             case .sendAndClose(let frame):
                 reply(conn, SharedBytes.make(frame))
                 let reason = Self.closeDescription(frame)
-                if !reason.hasPrefix("1000") && !reason.hasPrefix("1001") {
-                    logger.notice("websocket protocol error", metadata: meta(conn, reason: reason))
-                }
-                closeGracefully(conn, reason: "websocket close \(reason)")
+                let normal = reason.hasPrefix("1000") || reason.hasPrefix("1001")
+                if !normal { logger.notice("websocket protocol error", metadata: meta(conn, reason: reason)) }
+                closeGracefully(conn, normal ? .quit : .protocolError, reason: "websocket close \(reason)")
                 return bytes.count
             case .close:
-                drop(conn, reason: "websocket ping timeout")
+                drop(conn, .pingTimeout, reason: "websocket ping timeout")
                 return bytes.count
             }
         }
@@ -115,14 +114,14 @@ extension LoopWorker {
         if state.session != nil {
             let secs = Double(limits.handshakeTimeout) / 1e9
             let text = secs == secs.rounded() ? "\(Int(secs))" : "\(secs)"
-            closeGracefully(conn, error: "handshake timeout: no hello within \(text) s", reason: "handshake timeout")
+            closeGracefully(conn, .handshakeTimeout, error: "handshake timeout: no hello within \(text) s", reason: "handshake timeout")
         } else if let partial = conn.inbound, !partial.isEmpty {
             // RFC 9110 §15.5.9: the head did not arrive in time (a slowloris client).
             reply(conn, SharedBytes.make(HTTPResponse.error(HTTPRequestError(.requestTimeout, "request head not complete in time"))))
-            closeGracefully(conn, reason: "http request timeout")
+            closeGracefully(conn, .handshakeTimeout, reason: "http request timeout")
         } else {
             // An idle keep-alive connection: closing it is normal (RFC 9112 §9.5).
-            closeGracefully(conn, reason: "http keep-alive idle")
+            closeGracefully(conn, .idleTimeout, reason: "http keep-alive idle")
         }
     }
 
@@ -133,7 +132,7 @@ extension LoopWorker {
         switch state.session!.tick(now: now) {
         case .send(let frame)?: reply(conn, SharedBytes.make(frame))
         case .close?:
-            closeGracefully(conn, reason: "websocket ping timeout", quit: "Ping timeout")
+            closeGracefully(conn, .pingTimeout, reason: "websocket ping timeout", quit: "Ping timeout")
             return
         default: break
         }

@@ -72,6 +72,8 @@ public struct HistoryStoreStatistics: Sendable, Equatable {
     public var pending: Int = 0
     /// Transactions committed, and the largest number of events one of them held.
     public var batches: UInt64 = 0
+    /// Time spent in those transactions, BEGIN to COMMIT returned (`batches` is their count).
+    public var commitNanoseconds: UInt64 = 0
     public var largestBatch: Int = 0
     /// Commits that failed (disk full, I/O error); their events were kept for the next try.
     public var failedCommits: UInt64 = 0

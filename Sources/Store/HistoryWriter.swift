@@ -95,6 +95,7 @@ final class HistoryWriter: @unchecked Sendable {
     // MARK: group commit
 
     private func store(_ batch: ContiguousArray<StoredEvent>) {
+        let started = Monotonic.now()
         do {
             try database.execute("BEGIN IMMEDIATE")
             batchLast.removeAll(keepingCapacity: true)
@@ -127,6 +128,7 @@ final class HistoryWriter: @unchecked Sendable {
         counters.withLock {
             $0.committed += UInt64(batch.count)
             $0.batches += 1
+            $0.commitNanoseconds &+= Monotonic.now() &- started
             $0.largestBatch = max($0.largestBatch, batch.count)
         }
         if failing {

@@ -28,7 +28,7 @@ struct ChatdCommand: ParsableCommand {
         name: .customLong("listen"),
         help: ArgumentHelp(
             "Address to listen on: [SCHEME://]HOST:PORT, [IPv6]:PORT or :PORT (all addresses); repeatable. "
-                + "SCHEME is framed (the default), irc or http, or their TLS twins framed+tls, ircs, https. Hosts are numeric, localhost or *. "
+                + "SCHEME is framed (the default), irc or http, their TLS twins framed+tls, ircs, https, or metrics (Prometheus GET /metrics). Hosts are numeric, localhost or *. "
                 + "(default: all addresses, IPv4 and IPv6, port \(ChatConfig.defaultPort), framed)",
             valueName: "[scheme://]host:port"))
     var listen: [String] = []

@@ -81,7 +81,7 @@ import Testing
         #expect(try ListenAddress.parse("framed://127.0.0.1:1").description == "127.0.0.1:1")
         for (text, expected) in [
             ("gopher://127.0.0.1:70", "listen address 'gopher://127.0.0.1:70': unknown scheme 'gopher://' (supported: "),
-            ("metrics://127.0.0.1:9100", "listen address 'metrics://127.0.0.1:9100': scheme 'metrics://' is not supported by this build"),
+            ("metrics+tls://127.0.0.1:9100", "listen address 'metrics+tls://127.0.0.1:9100': unknown scheme 'metrics+tls://'"),
             ("framed://", "listen address 'framed://': empty"),
         ] {
             #expect(throws: ConfigError.self) { try ListenAddress.parse(text) }
@@ -92,6 +92,7 @@ import Testing
         #expect(ListenScheme.forDescriptorName("framed")?.scheme == .framed)
         #expect(ListenScheme.forDescriptorName("unknown")?.tls == false)
         #expect(ListenScheme.forDescriptorName("smtp") == nil)
+        #expect(ListenScheme.forDescriptorName("metrics").map { "\($0)" } == "(scheme: ChatDaemon.ListenScheme.metrics, tls: false)")
         #expect(ListenScheme.forDescriptorName("framed+tls").map { "\($0)" } == "(scheme: ChatDaemon.ListenScheme.framed, tls: true)")
     }
 
