@@ -10,6 +10,10 @@ PKGS+=(python3-markdown-it patchelf man-db)
 # build of the PyPI package) and a real headless Chromium driven by Selenium through chromedriver
 # (a downloaded browser build cannot install here).
 PKGS+=(python3-websockets python3-selenium chromium chromium-driver)
+# Metrics (issue 16): Tests/system/test-metrics.sh parses /metrics with the Prometheus Python
+# client's own text parser and scrapes chatd with a real Prometheus server (promtool checks the
+# packaged alerting rules).
+PKGS+=(prometheus python3-prometheus-client)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
