@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func keyNamesFlagsAndEnvironmentVariables() {
-        #expect(ChatConfigKey.allCases.count == 30)
+        #expect(ChatConfigKey.allCases.count == 32)
         #expect(ChatConfigKey.maxConnsPerIP.rawValue == "max-conns-per-ip")
         #expect(ChatConfigKey.maxConnsPerIP.flag == "--max-conns-per-ip")
         #expect(ChatConfigKey.maxConnsPerIP.environmentVariable == "CHATD_MAX_CONNS_PER_IP")
@@ -63,6 +63,7 @@ import Testing
                 "history", "history-budget-bytes", "history-store", "state-dir", "history-commit-ms", "history-keep-days",
                 "history-keep-per-room", "shutdown-timeout", "log-level", "motd", "server-name", "network-name",
                 "irc-ping-interval", "irc-ping-timeout", "irc-password", "tls-cert", "tls-key", "tls-max-handshakes",
+                "web-root", "http-allowed-origins",
             ])
     }
 
