@@ -202,6 +202,7 @@ public enum ChatConfigKey: String, CaseIterable, Sendable {
     case historyCommitMs = "history-commit-ms"
     case historyKeepDays = "history-keep-days"
     case historyKeepPerRoom = "history-keep-per-room"
+    case historyPrivate = "history-private"
     case shutdownTimeout = "shutdown-timeout"
     case logLevel = "log-level"
     case motd = "motd"
@@ -275,6 +276,9 @@ public struct ChatConfig: Sendable, Equatable {
     public var historyKeepDays: Int = 90
     /// Stored messages kept per room (the newest); 0 = no count bound. 0...100,000,000.
     public var historyKeepPerRoom: Int = 100_000
+    /// Private messages are archived too (readable by the two nicknames through CHATHISTORY and
+    /// `/history @NICK`); off by default: privacy first, and chatd has no accounts.
+    public var historyPrivate = false
     /// Seconds to flush write queues on shutdown before closing. 0...3600.
     public var shutdownTimeout: Double = 5
     /// Level of every chatd logger.

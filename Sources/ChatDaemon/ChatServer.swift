@@ -79,7 +79,7 @@ public final class ChatServer: @unchecked Sendable {
         hub = ChatHub(
             loopCount: n, limits: limits, doorbells: loops.map { l in { @Sendable in l.wakeUp() } },
             archive: historyStore.map(StoreArchive.init))
-        let irc = IRCServerSettings(config)
+        let irc = IRCServerSettings(config, chatHistory: hub.archive != nil)
         let web = try webSettings()
         workers = loops.map { LoopWorker(loop: $0, hub: hub, limits: limits, irc: irc, web: web, logger: logger) }
         try startTLS()
@@ -338,6 +338,7 @@ extension ChatLimits {
         maxConns = c.maxConns
         history = c.history
         historyBudgetBytes = c.historyBudgetBytes
+        historyPrivate = c.historyPrivate
         shutdownTimeout = Monotonic.nanoseconds(seconds: c.shutdownTimeout)
         motd = c.motd
         tlsMaxHandshakes = c.tlsMaxHandshakes

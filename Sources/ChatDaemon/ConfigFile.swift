@@ -84,6 +84,7 @@ struct ConfigFile: Sendable {
             case (.int, _): content = value.integer.map { .int($0) }
             case (.double, .number(_, let number)): content = .double(number)
             case (.string, .string(let text)): content = .string(text)
+            case (.bool, .bool(let flag)): content = .bool(flag)
             case (.addresses, .array(let elements)):
                 let texts = elements.compactMap { element -> String? in
                     if case .string(let text) = element { text } else { nil }

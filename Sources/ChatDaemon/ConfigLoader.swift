@@ -43,6 +43,7 @@ public struct ConfigOverrides: Sendable, Equatable {
     public var historyCommitMs: Int?
     public var historyKeepDays: Int?
     public var historyKeepPerRoom: Int?
+    public var historyPrivate: Bool?
     public var shutdownTimeout: Double?
     public var logLevel: Logger.Level?
     /// An empty string removes a motd set by the environment or the file.
@@ -158,6 +159,7 @@ public struct ConfigLoader: Sendable {
             case .historyCommitMs: reader.int(forKey: name).map { config.historyCommitMs = $0 }
             case .historyKeepDays: reader.int(forKey: name).map { config.historyKeepDays = $0 }
             case .historyKeepPerRoom: reader.int(forKey: name).map { config.historyKeepPerRoom = $0 }
+            case .historyPrivate: reader.bool(forKey: name).map { config.historyPrivate = $0 }
             case .shutdownTimeout: reader.double(forKey: name).map { config.shutdownTimeout = $0 }
             case .logLevel:
                 if let text = reader.string(forKey: name) {
@@ -208,7 +210,7 @@ public struct ConfigLoader: Sendable {
 extension ChatConfigKey {
     /// The type each setting is read as.
     enum Kind {
-        case int, double, string, addresses
+        case int, double, string, bool, addresses
 
         /// For "must be …" messages.
         var noun: String {
@@ -216,6 +218,7 @@ extension ChatConfigKey {
             case .int: "an integer"
             case .double: "a number"
             case .string: "a string"
+            case .bool: "true or false"
             case .addresses: "a list of addresses like [\"0.0.0.0:7575\", \"[::]:7575\"]"
             }
         }
@@ -230,6 +233,7 @@ extension ChatConfigKey {
         case .handshakeTimeout, .idleTimeout, .queueSoftSeconds, .msgRate, .shutdownTimeout, .ircPingInterval,
             .ircPingTimeout:
             .double
+        case .historyPrivate: .bool
         case .logLevel, .motd, .serverName, .networkName, .ircPassword, .tlsCert, .tlsKey, .historyStore, .stateDir,
             .webRoot, .httpAllowedOrigins: .string
         }
@@ -263,6 +267,7 @@ extension ConfigOverrides {
         put(.historyCommitMs, historyCommitMs.map { .int($0) })
         put(.historyKeepDays, historyKeepDays.map { .int($0) })
         put(.historyKeepPerRoom, historyKeepPerRoom.map { .int($0) })
+        put(.historyPrivate, historyPrivate.map { .bool($0) })
         put(.shutdownTimeout, shutdownTimeout.map { .double($0) })
         put(.logLevel, logLevel.map { .string($0.rawValue) })
         put(.motd, motd.map { .string($0) })

@@ -55,15 +55,17 @@ public enum IRCEncoding {
         }
     }
 
-    /// Encodes `event` (for a private message: to `target`), optionally with the server-time tag
-    /// and a batch tag (history replay).
-    static func encode(_ event: RoomEvent, serverTime: Bool, target privateTarget: String? = nil, batch: String? = nil)
-        -> SharedBytes?
-    {
+    /// Encodes `event` (for a private message: to `target`), optionally with the server-time tag,
+    /// a batch tag (history replay) and, with `msgid`, the archive's id of the event (IRCv3
+    /// message-ids; CHATHISTORY references it).
+    static func encode(
+        _ event: RoomEvent, serverTime: Bool, target privateTarget: String? = nil, batch: String? = nil, msgid: Bool = false
+    ) -> SharedBytes? {
         let source = event.source.mask
         let target = event.room.map(IRCNames.channel(forRoom:)) ?? privateTarget ?? "*"
         let time: Int64? = serverTime ? event.time : nil
-        let extra = batch.map { [IRCTag("batch", $0)] } ?? []
+        var extra = batch.map { [IRCTag("batch", $0)] } ?? []
+        if msgid && event.archiveID > 0 { extra.append(IRCTag("msgid", String(event.archiveID))) }
         var buffer: [UInt8] = []
         switch event.kind {
         case .message, .notice, .action:

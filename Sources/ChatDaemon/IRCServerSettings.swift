@@ -14,20 +14,29 @@ struct IRCServerSettings: Sendable {
     let created: String
     /// Channels one IRC client may be in (CHANLIMIT, 405).
     static let maxChannels = 50
+    /// `draft/chathistory` is offered (the daemon has a history archive).
+    let chatHistory: Bool
 
-    init(_ c: ChatConfig) {
+    init(_ c: ChatConfig, chatHistory: Bool = false) {
+        self.chatHistory = chatHistory
         serverName = c.serverName
         networkName = c.networkName
         pingInterval = Monotonic.nanoseconds(seconds: c.ircPingInterval)
         pingTimeout = Monotonic.nanoseconds(seconds: c.ircPingTimeout)
         registration = IRCRegistration.Configuration(
-            server: c.serverName, password: c.ircPassword, maxNickBytes: 32)
+            server: c.serverName,
+            capabilities: IRCCapability.chatdDefaults + (chatHistory ? [IRCCapability("draft/chathistory")] : []),
+            password: c.ircPassword, maxNickBytes: 32)
         created = IRCServerTime.format(millisecondsSince1970: WallClock.milliseconds())
     }
 
     /// 005 ISUPPORT (Modern IRC "RPL_ISUPPORT Parameters").
     var isupport: [IRCISupportToken] {
-        [
+        // IRCv3 chathistory: the most one request returns, and the reference types it takes.
+        let history = chatHistory
+            ? [IRCISupportToken("CHATHISTORY", LoopWorker.chatHistoryLimit), IRCISupportToken("MSGREFTYPES", "msgid,timestamp")]
+            : []
+        return history + [
             IRCISupportToken("CASEMAPPING", "ascii"), IRCISupportToken("CHANTYPES", "#"),
             IRCISupportToken("PREFIX", "()"), IRCISupportToken("CHANMODES", ",,,"),
             IRCISupportToken("NICKLEN", 32), IRCISupportToken("CHANNELLEN", 33), IRCISupportToken("TOPICLEN", 390),

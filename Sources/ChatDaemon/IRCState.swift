@@ -11,6 +11,8 @@ final class IRCState {
     var awayNotify = false
     var multiPrefix = false
     var messageTags = false
+    /// draft/chathistory: the client fetches history itself, so joins replay none.
+    var chatHistory = false
     /// A PING was sent and no input has arrived since.
     var pingSent = false
     /// The last multi-room action (nick change, quit) shown, so it is shown once.
@@ -28,5 +30,6 @@ final class IRCState {
         awayNotify = capabilities.contains("away-notify")
         multiPrefix = capabilities.contains("multi-prefix")
         messageTags = capabilities.contains("message-tags")
+        chatHistory = capabilities.contains("draft/chathistory")
     }
 }

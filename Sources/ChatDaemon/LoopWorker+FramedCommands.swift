@@ -48,7 +48,7 @@ extension LoopWorker {
                 reply(conn, FramedEncoding.error("no such user: \(to)"))
                 return
             }
-            sendPrivate(.message, text, from: conn, to: target.id)
+            sendPrivate(.message, text, from: conn, to: target)
             reply(conn, FramedEncoding.notice("(private to \(target.name)) \(text)"))
         case .me(let text):
             say(.action, text, from: conn)

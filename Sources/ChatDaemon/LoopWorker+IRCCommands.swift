@@ -137,6 +137,8 @@ extension LoopWorker {
             }
             if p.isEmpty { return send(conn, rp.needMoreParams("USERHOST")) }
             send(conn, rp.userHost(replies))
+        case "CHATHISTORY":
+            chatHistory(m, for: conn)
         case "QUIT":
             let reason = p.first.map { "Quit: " + $0 } ?? "Client Quit"
             closeGracefully(conn, .quit, error: "Closing Link: \(conn.name) (\(reason))", reason: "quit", quit: reason)
@@ -218,9 +220,8 @@ extension LoopWorker {
             return
         }
         guard let entry = hub.nicknames.lookup(target) else { return notice ? () : send(conn, rp.noSuchNick(target)) }
-        sendPrivate(kind, body, from: conn, to: entry.id)
+        let event = sendPrivate(kind, body, from: conn, to: entry)
         if echo {
-            let event = RoomEvent(kind: kind, room: nil, source: conn.source, text: body, time: RoomEvent.now())
             if let bytes = IRCEncoding.encode(event, serverTime: conn.irc?.serverTime ?? false, target: entry.name) { reply(conn, bytes) }
         }
         if !notice, let away = entry.away { send(conn, rp.away(nick: entry.name, message: away)) }

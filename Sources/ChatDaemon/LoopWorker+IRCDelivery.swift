@@ -53,14 +53,17 @@ extension LoopWorker {
         lines += rp.namesReply(channel: channel, names: (joined.roster ?? [conn.name]).sorted())
         lines.append(rp.endOfNames(channel: channel))
         send(conn, lines)
-        guard !joined.history.isEmpty else { return }
+        // A draft/chathistory client asks for what it lacks (CHATHISTORY LATEST), as soju expects.
+        guard !joined.history.isEmpty, !state.chatHistory else { return }
         if state.batch {
             // IRCv3 batch + chathistory: the replay is marked as such, every line with its time.
             state.batches &+= 1
             let id = "h\(state.batches)"
             send(conn, IRCMessage(source: irc.serverName, command: "BATCH", params: ["+" + id, "chathistory", channel]))
             for event in joined.history {
-                if let bytes = IRCEncoding.encode(event, serverTime: true, batch: id) { reply(conn, bytes) }
+                if let bytes = IRCEncoding.encode(event, serverTime: true, batch: id, msgid: state.messageTags) {
+                    reply(conn, bytes)
+                }
             }
             send(conn, IRCMessage(source: irc.serverName, command: "BATCH", params: ["-" + id]))
         } else {

@@ -74,10 +74,15 @@ extension LoopWorker {
         return true
     }
 
-    /// A private message (or action, or notice) from `conn` to the connection `target`.
-    func sendPrivate(_ kind: RoomEventKind, _ text: String, from conn: Connection, to target: ConnectionID) {
+    /// A private message (or action, or notice) from `conn` to `target`, archived under the two
+    /// nicknames with `--history-private`. Returns the event (its `archiveID` set when archived).
+    @discardableResult
+    func sendPrivate(_ kind: RoomEventKind, _ text: String, from conn: Connection, to target: NicknameRegistry.Entry)
+        -> RoomEvent
+    {
         let event = RoomEvent(kind: kind, room: nil, source: conn.source, text: text, time: RoomEvent.now())
-        hub.send(event, to: target, currentLoop: loop.index)
+        hub.send(event, to: target.id, currentLoop: loop.index, archiveAs: limits.historyPrivate ? (conn.name, target.name) : nil)
+        return event
     }
 
     /// Leaves every room, telling the others with a quit event (`reason`; nil = silently).

@@ -1,3 +1,4 @@
+import EventLoop
 import Room
 import Store
 
@@ -5,27 +6,64 @@ import Store
 /// records and back. One per daemon; every method is thread-safe because the store's are.
 final class StoreArchive: RoomArchive {
     let store: any HistoryStore
+    /// The last sequence of each private conversation written since start (`recordPrivate`):
+    /// a conversation has no room lock to order it, so this lock does. Bounded: past
+    /// `maxConversations` it is emptied and refilled from the store as conversations go on.
+    private let conversations = Locked<[String: UInt64]>([:])
+    static let maxConversations = 50_000
 
     init(store: any HistoryStore) {
         self.store = store
     }
 
-    func record(_ event: RoomEvent) {
-        guard let room = event.room, let kind = Self.storedKind(event.kind) else { return }
-        store.append(StoredEvent(
+    func record(_ event: RoomEvent) -> Int64 {
+        guard let room = event.room, let kind = Self.storedKind(event.kind) else { return 0 }
+        return store.append(StoredEvent(
             room: room, sequence: event.sequence, time: event.time, sender: event.source.nick, kind: kind,
             text: event.text))
     }
 
+    func recordPrivate(_ event: RoomEvent, sender: String, recipient: String) -> Int64 {
+        guard let kind = Self.storedKind(event.kind) else { return 0 }
+        let key = PrivateConversation.key(sender, recipient)
+        let text = event.text
+        return conversations.withLock { last -> Int64 in
+            if last.count >= Self.maxConversations { last.removeAll(keepingCapacity: true) }
+            // The first message of a conversation since start continues from the store's
+            // number: one indexed read, once per conversation (or after the map was emptied).
+            let sequence = (last[key] ?? store.lastSequence(room: key)) &+ 1
+            last[key] = sequence
+            return store.append(StoredEvent(
+                room: key, sequence: sequence, time: event.time, sender: event.source.nick, kind: kind, text: text,
+                isPrivate: true))
+        }
+    }
+
     func restore(room: String, limit: Int) -> RestoredRoom {
         let last = store.lastSequence(room: room)
-        let events = limit > 0 ? store.latest(room: room, limit: limit).compactMap(Self.roomEvent) : []
+        let events = limit > 0 ? store.latest(room: room, limit: limit).map(Self.roomEvent) : []
         return RestoredRoom(lastSequence: last, events: events)
     }
 
-    func page(room: String, before: UInt64?, limit: Int) -> [RoomEvent] {
-        let stored = before.map { store.before(room: room, sequence: $0, limit: limit) } ?? store.latest(room: room, limit: limit)
-        return stored.compactMap(Self.roomEvent)
+    func select(room: String, _ selection: ArchiveSelection, limit: Int) -> [RoomEvent] {
+        let stored: [StoredEvent]
+        switch selection {
+        case .latest: stored = store.latest(room: room, limit: limit)
+        case .before(let s): stored = store.before(room: room, sequence: s, limit: limit)
+        case .after(let s): stored = store.after(room: room, sequence: s, limit: limit)
+        case .around(let s): stored = store.around(room: room, sequence: s, limit: limit)
+        case .between(let lower, let upper, let newestFirst):
+            stored = store.between(room: room, lower: lower, upper: upper, limit: limit, newestFirst: newestFirst)
+        }
+        return stored.map(Self.roomEvent)
+    }
+
+    func locate(id: Int64) -> (room: String, sequence: UInt64)? {
+        store.event(id: id).map { ($0.room, $0.sequence) }
+    }
+
+    func firstSequence(room: String, atOrAfter time: Int64) -> UInt64? {
+        store.firstSequence(room: room, atOrAfter: time)
     }
 
     /// The stored kinds are the store's own on-disk numbers, so both directions are spelled out.
@@ -58,10 +96,11 @@ final class StoreArchive: RoomArchive {
     }
 
     /// Stored events come back with the sender's nick only; the host says where they came from.
-    static func roomEvent(_ e: StoredEvent) -> RoomEvent? {
-        guard !e.isPrivate else { return nil }
-        return RoomEvent.restored(
-            kind: roomKind(e.kind), room: e.room, source: EventSource(nick: e.sender, user: e.sender, host: "history"),
-            text: e.text, time: e.time, sequence: e.sequence)
+    /// A private message comes back with no room, as it was delivered.
+    static func roomEvent(_ e: StoredEvent) -> RoomEvent {
+        RoomEvent.restored(
+            kind: roomKind(e.kind), room: e.isPrivate ? nil : e.room,
+            source: EventSource(nick: e.sender, user: e.sender, host: "history"), text: e.text, time: e.time,
+            sequence: e.sequence, archiveID: e.id)
     }
 }

@@ -36,6 +36,41 @@ public enum IRCServerTime {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Milliseconds since the Unix epoch of a `YYYY-MM-DDThh:mm:ss.sssZ` timestamp (the format
+    /// `append` writes; CHATHISTORY `timestamp=` references use it), nil for anything else,
+    /// including impossible dates such as February 30.
+    public static func parse(_ text: String) -> Int64? {
+        let b = Array(text.utf8)
+        guard b.count == length, b[4] == 0x2D, b[7] == 0x2D, b[10] == 0x54, b[13] == 0x3A, b[16] == 0x3A,
+              b[19] == 0x2E, b[23] == 0x5A
+        else { return nil }
+        func number(_ from: Int, _ count: Int) -> Int? {
+            var n = 0
+            for byte in b[from..<(from + count)] {
+                guard byte >= IRCBytes.zero, byte <= IRCBytes.zero + 9 else { return nil }
+                n = n * 10 + Int(byte - IRCBytes.zero)
+            }
+            return n
+        }
+        guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
+              let minute = number(14, 2), let second = number(17, 2), let millis = number(20, 3),
+              year >= 1970, (1...12).contains(month), day >= 1, hour < 24, minute < 60, second < 60
+        else { return nil }
+        let days = daysSince1970(year: year, month: month, day: day)
+        guard civil(daysSince1970: days) == (year, month, day) else { return nil }
+        return Int64(((days * 24 + hour) * 60 + minute) * 60 + second) * 1000 + Int64(millis)
+    }
+
+    /// The day count of a proleptic Gregorian date (Hinnant, days_from_civil), for years >= 1970.
+    static func daysSince1970(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = y / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
     /// Proleptic Gregorian date of a day count (H. Hinnant, "chrono-Compatible Low-Level
     /// Date Algorithms", civil_from_days), for days >= 0.
     @inlinable

@@ -120,7 +120,7 @@ public final class ChatHub: Sendable {
         let (grew, historySequence) = room.state.withLock { st -> (Int, UInt64?) in
             order(event, in: &st, quietAbove: quietAbove)
             // Under the lock, so the archive receives each room's events in sequence order.
-            if event.kind.isArchived { archive?.record(event) }
+            if event.kind.isArchived, let archive { event.archiveID = archive.record(event) }
             var grew = 0
             var historySequence: UInt64? = nil
             switch event.kind {
@@ -262,8 +262,11 @@ public final class ChatHub: Sendable {
         ring(wake)
     }
 
-    /// A private message for one connection, on whatever loop it lives.
-    public func send(_ event: RoomEvent, to id: ConnectionID, currentLoop: Int) {
+    /// A private message for one connection, on whatever loop it lives. With `archiveAs` (the
+    /// sender's and recipient's nicknames; `--history-private`) it is archived first, so the
+    /// recipient sees its id.
+    public func send(_ event: RoomEvent, to id: ConnectionID, currentLoop: Int, archiveAs names: (String, String)? = nil) {
+        if let names, let archive { event.archiveID = archive.recordPrivate(event, sender: names.0, recipient: names.1) }
         var wake = LoopSet()
         enqueue(.direct(id, event), to: id.loop, from: currentLoop, wake: &wake)
         ring(wake)

@@ -32,6 +32,8 @@ public struct ChatLimits: Sendable, Equatable {
     /// evicted (`HistoryLedger`), so clients parking 64 KiB messages in many rooms cannot grow
     /// memory beyond it. `--history-budget-bytes`.
     public var historyBudgetBytes = 64 << 20
+    /// Private messages go to the archive too (`--history-private`); off by default (privacy).
+    public var historyPrivate = false
 
     public init() {}
 }

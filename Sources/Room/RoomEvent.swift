@@ -47,7 +47,7 @@ public struct EventSource: Sendable, Equatable {
 /// first loop that has a recipient of that protocol and reused by all others and by history
 /// replay.
 public final class RoomEvent: @unchecked Sendable {
-    // @unchecked Sendable: `sequence` and `crowded` are written once, under the room's lock,
+    // @unchecked Sendable: `sequence`, `archiveID` and `crowded` are written once, under the room's lock,
     // before the event is posted to any mailbox (the mailbox lock publishes them); the slots are
     // atomic; everything else is `let`.
 
@@ -71,6 +71,9 @@ public final class RoomEvent: @unchecked Sendable {
     /// Position in the room's total order (1, 2, 3, …), assigned when it is sequenced; 0 for
     /// private messages.
     public internal(set) var sequence: UInt64 = 0
+    /// The id the room's archive gave the event (IRCv3 `msgid`), set with `sequence`; 0 when it
+    /// is not archived.
+    public internal(set) var archiveID: Int64 = 0
     /// The room had more members than `ChatLimits.presenceNoticeMaxMembers` when this presence
     /// event was sequenced: protocols that can do without presence there skip it.
     public internal(set) var crowded = false

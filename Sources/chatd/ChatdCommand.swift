@@ -202,6 +202,12 @@ struct ChatdCommand: ParsableCommand {
             valueName: "messages"))
     var historyKeepPerRoom: Int?
 
+    @Flag(
+        name: .customLong("history-private"),
+        help: ArgumentHelp(
+            "Also keep private messages in the history store, for their two nicknames to scroll back (IRC CHATHISTORY, /history @NICK). Off by default: nicknames are not accounts."))
+    var historyPrivate = false
+
     @Option(
         name: .customLong("shutdown-timeout"),
         help: ArgumentHelp(
@@ -310,6 +316,7 @@ struct ChatdCommand: ParsableCommand {
         o.historyCommitMs = historyCommitMs
         o.historyKeepDays = historyKeepDays
         o.historyKeepPerRoom = historyKeepPerRoom
+        if historyPrivate { o.historyPrivate = true }
         o.shutdownTimeout = shutdownTimeout
         o.motd = motd
         o.serverName = serverName

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# End-to-end: real IRC clients chat with a tutorial-protocol client through chatd (issue 11).
+# End-to-end: real IRC clients chat with a tutorial-protocol client through chatd (issues 11, 12).
 #
 #   Tests/system/client-irc.sh CHATD      (or: BIN_DIR, or $CHATD_BIN)
 #
 # irssi runs under a private tmux server and ii (suckless) in the background; both join
-# #lobby on chatd's irc:// listener. A framed client (irc_framed_peer.py) says a line and a
+# #lobby: irssi over chatd's ircs:// listener (TLS, the certificate verified against a CA this
+# test makes with `openssl req`, so a listener that is not TLS or serves another certificate
+# fails the connect), ii (which has no TLS) over irc://. A framed client (irc_framed_peer.py) says a line and a
 # /me: irssi's pane must show both (the /me as an action), ii's channel log too. Then irssi
 # and ii each say a line, which the framed client must receive as the tutorial's two-frame
 # messages. Every wait is bounded; only processes started here are stopped.
@@ -13,7 +15,7 @@ set -euo pipefail
 
 if [[ $# -ge 1 && -d $1 ]]; then CHATD=$1/chatd; else CHATD=${1:-${CHATD_BIN:?usage: $0 CHATD}}; fi
 [[ -x $CHATD ]] || { echo "not executable: $CHATD" >&2; exit 2; }
-for tool in tmux irssi ii python3; do
+for tool in tmux irssi ii python3 openssl; do
   command -v "$tool" >/dev/null || { echo "$tool is not installed (scripts/setup.sh installs it)" >&2; exit 2; }
 done
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -48,11 +50,25 @@ wait_file() { # FILE FIXED-STRING [SECONDS]
 }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-PORT=$(free_port) IRCPORT=$(free_port)
-"$CHATD" --listen "127.0.0.1:$PORT" --listen "irc://127.0.0.1:$IRCPORT" --server-name irc.test \
+# A CA and a server certificate it signed for localhost (irssi matches the name it dialled
+# against the DNS names of subjectAltName only, so irssi dials localhost, not 127.0.0.1).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=chatd test CA" \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+  -keyout "$WORK/ca.key" -out "$WORK/ca.pem" 2>>"$WORK/openssl.log" || fail "openssl: CA"
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+  -keyout "$WORK/server.key" -out "$WORK/server.csr" 2>>"$WORK/openssl.log" || fail "openssl: CSR"
+printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$WORK/san.ext"
+openssl x509 -req -in "$WORK/server.csr" -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" -CAcreateserial -days 2 \
+  -extfile "$WORK/san.ext" -out "$WORK/server.pem" 2>>"$WORK/openssl.log" || fail "openssl: signing"
+
+PORT=$(free_port) IRCPORT=$(free_port) IRCSPORT=$(free_port)
+"$CHATD" --listen "127.0.0.1:$PORT" --listen "irc://127.0.0.1:$IRCPORT" --listen "ircs://127.0.0.1:$IRCSPORT" \
+  --tls-cert "$WORK/server.pem" --tls-key "$WORK/server.key" --server-name irc.test \
   --threads 2 --history 0 --shutdown-timeout 1 >>"$WORK/chatd.log" 2>&1 &
 PIDS+=($!)
-for i in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$IRCPORT") 2>/dev/null && break; sleep 0.05; done
+for p in "$IRCPORT" "$IRCSPORT"; do
+  for i in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break; sleep 0.05; done
+done
 
 # The framed participant runs for the whole exchange and reports what it received.
 python3 "$HERE/irc_framed_peer.py" "$PORT" alice irssiuser,iiuser 40 >"$WORK/framed.out" 2>"$WORK/framed.err" &
@@ -60,9 +76,12 @@ FRAMED=$!; PIDS+=($FRAMED)
 
 mkdir -p "$WORK/irssi"
 T new-session -d -s irc -x 120 -y 30 \
-  "env TERM=xterm-256color irssi --home='$WORK/irssi' -n irssiuser -c 127.0.0.1 -p $IRCPORT; sleep 30"
+  "env TERM=xterm-256color irssi --home='$WORK/irssi' -n irssiuser; sleep 30"
+wait_screen "Irssi v"
+# irssi(1) /CONNECT: -tls_verify checks the chain against -tls_cafile and the name localhost.
+T send-keys -t irc "/connect -4 -tls -tls_verify -tls_cafile $WORK/ca.pem localhost $IRCSPORT" Enter
 wait_screen "Welcome to the chatd Network"
-pass "irssi registered"
+pass "irssi registered over ircs:// (certificate verified)"
 T send-keys -t irc "/join #lobby" Enter
 wait_screen "#lobby"
 
