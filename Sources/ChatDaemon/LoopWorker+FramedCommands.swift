@@ -54,6 +54,8 @@ extension LoopWorker {
             say(.action, text, from: conn)
         case .history(let before, let limit):
             showHistory(conn, before: before, limit: min(limit ?? Self.historyPage, Self.maxHistoryPage))
+        case .privateHistory(let name, let before, let limit):
+            showPrivateHistory(conn, with: name, before: before, limit: min(limit ?? Self.historyPage, Self.maxHistoryPage))
         case .help:
             for line in ChatCommand.helpText { reply(conn, FramedEncoding.notice(line)) }
         case .quit:
@@ -105,15 +107,33 @@ extension LoopWorker {
         guard let room = conn.room else { return }
         let events = hub.archive?.page(room: room.name, before: before, limit: limit)
             ?? room.historyPage(before: before, limit: limit)
+        replyHistory(conn, events, place: "in #\(room.name)", before: before)
+    }
+
+    /// `/history @NAME …`: a page of the archived private conversation with NAME, when the
+    /// server keeps private messages (`--history-private`). Each line says who wrote it.
+    func showPrivateHistory(_ conn: Connection, with name: String, before: UInt64?, limit: Int) {
+        guard limits.historyPrivate, let archive = hub.archive else {
+            return reply(conn, FramedEncoding.error("this server does not keep private messages"))
+        }
+        guard case .success(let other) = Names.validateUsername(name) else {
+            return reply(conn, FramedEncoding.error("no such user: \(name)"))
+        }
+        let events = archive.page(room: PrivateConversation.key(conn.name, other), before: before, limit: limit)
+        replyHistory(conn, events, place: "with \(other)", before: before)
+    }
+
+    /// A history page bracketed by notices; the header names the first and last sequence numbers.
+    func replyHistory(_ conn: Connection, _ events: [RoomEvent], place: String, before: UInt64?) {
         let page = events.compactMap { e in
             FramedEncoding.bytes(for: e).map { (e.sequence, $0) }
         }
         guard let first = page.first?.0, let last = page.last?.0 else {
             let when = before.map { " before \($0)" } ?? ""
-            reply(conn, FramedEncoding.notice("no history\(when) in #\(room.name)"))
+            reply(conn, FramedEncoding.notice("no history\(when) \(place)"))
             return
         }
-        reply(conn, FramedEncoding.notice("history: \(page.count) messages in #\(room.name), \(first) to \(last)"))
+        reply(conn, FramedEncoding.notice("history: \(page.count) messages \(place), \(first) to \(last)"))
         for (_, bytes) in page { reply(conn, bytes) }
         reply(conn, FramedEncoding.notice("end of history"))
     }

@@ -64,16 +64,30 @@ public enum ChatCommand {
         "/me TEXT         send TEXT as an action (* you TEXT)",
         "/history [N]     show the room's last N messages again",
         "/history before SEQ [N]  show the N messages before number SEQ",
+        "/history @NAME [before SEQ] [N]  the same for your private messages with NAME",
         "/help            show this help",
         "/quit            disconnect",
         "//TEXT           send a message that starts with /",
     ]
 
-    static let historyUsage = "usage: /history [N] or /history before SEQ [N]"
+    static let historyUsage = "usage: /history [@NAME] [N] or /history [@NAME] before SEQ [N]"
 
-    /// `[N]` or `before SEQ [N]`, N and SEQ positive decimal integers.
+    /// `[@NAME] [N]` or `[@NAME] before SEQ [N]`, N and SEQ positive decimal integers.
     static func history(_ rest: ArgumentCursor) -> ChatInput {
-        guard let t = rest.tokens(max: 3) else { return .invalid(historyUsage) }
+        guard var t = rest.tokens(max: 4) else { return .invalid(historyUsage) }
+        var with: String?
+        if let first = t.first, first.utf8.first == UInt8(ascii: "@") {
+            guard first.utf8.count > 1 else { return .invalid(historyUsage) }
+            with = String(first.dropFirst())
+            t.removeFirst()
+        }
+        guard t.count <= 3 else { return .invalid(historyUsage) }
+        let page = historyPage(t)
+        guard let with, case .history(let before, let limit) = page else { return page }
+        return .privateHistory(with: with, before: before, limit: limit)
+    }
+
+    static func historyPage(_ t: [Substring]) -> ChatInput {
         func positive(_ s: Substring) -> UInt64? {
             guard s.utf8.count <= 20, s.utf8.allSatisfy({ $0 &- 0x30 < 10 }), let v = UInt64(s), v > 0 else { return nil }
             return v

@@ -13,6 +13,9 @@ public enum ChatInput: Equatable, Sendable {
     /// `/history [N]` (the newest N of the room), `/history before SEQ [N]` (the N before
     /// sequence number SEQ); nil = the daemon's default page. N ≥ 1, SEQ ≥ 1.
     case history(before: UInt64?, limit: Int?)
+    /// `/history @NAME [N]`, `/history @NAME before SEQ [N]`: the same pages of the private
+    /// conversation with NAME (non-empty, not validated: the daemon checks it).
+    case privateHistory(with: String, before: UInt64?, limit: Int?)
     /// The text of the `* error: …` reply.
     case invalid(String)
 }

@@ -80,6 +80,9 @@ public enum ProtocolFuzzing {
             checkVerbatimText(action, of: text, &inv)
         case .history(let before, let limit):
             inv.require((before ?? 1) >= 1 && (limit ?? 1) >= 1)
+        case .privateHistory(let name, let before, let limit):
+            inv.require(!name.isEmpty && !name.utf8.contains(where: ASCII.isWhitespace))
+            inv.require((before ?? 1) >= 1 && (limit ?? 1) >= 1)
         case .invalid(let reason):
             inv.require(!reason.isEmpty)
         case .leave, .rooms, .who, .help, .quit:

@@ -58,7 +58,8 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
              "queue-hard-bytes": 8192, "msg-rate": 0.5, "msg-burst": 4, "max-conns-per-ip": 9, "max-conns": 99,
              "history": 7, "history-budget-bytes": 4096, "shutdown-timeout": 1.5, "log-level": "debug", "motd": "hello ☃",
              "tls-cert": "/etc/chatd/tls/fullchain.pem", "tls-key": "/etc/chatd/tls/privkey.pem", "tls-max-handshakes": 64,
-             "web-root": "/srv/chat/www", "http-allowed-origins": "https://a.example, https://b.example"}
+             "web-root": "/srv/chat/www", "http-allowed-origins": "https://a.example, https://b.example",
+             "history-private": true}
             """)
         defer { file.remove() }
         let config = try ConfigLoader(configFile: file.path, overrides: ConfigOverrides(), environment: [:]).loadBlocking()
@@ -85,6 +86,7 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
         expected.tlsMaxHandshakes = 64
         expected.webRoot = "/srv/chat/www"
         expected.httpAllowedOrigins = ["https://a.example", "https://b.example"]
+        expected.historyPrivate = true
         #expect(config == expected)
         // Not vacuous: every field differs from its default.
         let d = ChatConfig()
@@ -96,6 +98,7 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
         #expect(config.historyBudgetBytes != d.historyBudgetBytes)
         #expect(config.shutdownTimeout != d.shutdownTimeout && config.logLevel != d.logLevel && config.motd != d.motd)
         #expect(config.tlsCert != d.tlsCert && config.tlsKey != d.tlsKey && config.tlsMaxHandshakes != d.tlsMaxHandshakes)
+        #expect(config.historyPrivate != d.historyPrivate)
     }
 
     @Test func everyKeyFromTheEnvironment() throws {
@@ -110,7 +113,7 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
             "CHATD_SERVER_NAME": "irc.example.org", "CHATD_NETWORK_NAME": "Example", "CHATD_IRC_PING_INTERVAL": "30",
             "CHATD_IRC_PING_TIMEOUT": "15", "CHATD_IRC_PASSWORD": "sesame",
             "CHATD_TLS_CERT": "/run/credentials/chatd.service/tls.crt", "CHATD_TLS_KEY": "/run/credentials/chatd.service/tls.key",
-            "CHATD_TLS_MAX_HANDSHAKES": "10",
+            "CHATD_TLS_MAX_HANDSHAKES": "10", "CHATD_HISTORY_PRIVATE": "true",
             "CHATD_WEB_ROOT": "/usr/share/chatd/www", "CHATD_HTTP_ALLOWED_ORIGINS": "*",
         ]
         #expect(env.count == ChatConfigKey.allCases.count)
@@ -119,7 +122,7 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
         #expect(c.listen == [ListenAddress(host: "127.0.0.1", port: 7001), ListenAddress(host: "::1", port: 7002)])
         #expect(c.threads == 3)
         #expect(c.historyStore == .memory && c.stateDir == "/srv/chat" && c.historyCommitMs == 20)
-        #expect(c.historyKeepDays == 7 && c.historyKeepPerRoom == 500)
+        #expect(c.historyKeepDays == 7 && c.historyKeepPerRoom == 500 && c.historyPrivate)
         #expect(c.serverName == "irc.example.org" && c.networkName == "Example")
         #expect(c.ircPingInterval == 30 && c.ircPingTimeout == 15 && c.ircPassword == "sesame")
         #expect(c.maxMessageBytes == 2000)
@@ -312,6 +315,8 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
         (#"{"listen": [7575]}"#, #""listen" must be a list of addresses"#),
         (#"{"listen": ["0.0.0.0:1", 2]}"#, #""listen" must be a list of addresses"#),
         (#"{"history": {"n": 1}}"#, #""history" must be an integer, not an object"#),
+        (#"{"history-private": "yes"}"#, #""history-private" must be true or false, not a string"#),
+        (#"{"history-private": 1}"#, #""history-private" must be true or false, not a number"#),
     ])
     func wrongTypesInTheFileAreRejected(contents: String, expected: String) throws {
         let file = try TempConfigFile(contents)
@@ -336,6 +341,7 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
 
     @Test(arguments: [
         ("CHATD_THREADS", "two", "CHATD_THREADS='two' must be an integer"),
+        ("CHATD_HISTORY_PRIVATE", "maybe", "CHATD_HISTORY_PRIVATE='maybe' must be true or false"),
         ("CHATD_THREADS", "2.0", "CHATD_THREADS='2.0' must be an integer"),
         ("CHATD_MAX_CONNS", "", "CHATD_MAX_CONNS='' must be an integer"),
         ("CHATD_IDLE_TIMEOUT", "soon", "CHATD_IDLE_TIMEOUT='soon' must be a number"),

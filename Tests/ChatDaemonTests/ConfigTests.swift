@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func keyNamesFlagsAndEnvironmentVariables() {
-        #expect(ChatConfigKey.allCases.count == 32)
+        #expect(ChatConfigKey.allCases.count == 33)
         #expect(ChatConfigKey.maxConnsPerIP.rawValue == "max-conns-per-ip")
         #expect(ChatConfigKey.maxConnsPerIP.flag == "--max-conns-per-ip")
         #expect(ChatConfigKey.maxConnsPerIP.environmentVariable == "CHATD_MAX_CONNS_PER_IP")
@@ -61,7 +61,7 @@ import Testing
                 "listen", "threads", "max-message-bytes", "handshake-timeout", "idle-timeout", "queue-soft-bytes",
                 "queue-soft-seconds", "queue-hard-bytes", "msg-rate", "msg-burst", "max-conns-per-ip", "max-conns",
                 "history", "history-budget-bytes", "history-store", "state-dir", "history-commit-ms", "history-keep-days",
-                "history-keep-per-room", "shutdown-timeout", "log-level", "motd", "server-name", "network-name",
+                "history-keep-per-room", "history-private", "shutdown-timeout", "log-level", "motd", "server-name", "network-name",
                 "irc-ping-interval", "irc-ping-timeout", "irc-password", "tls-cert", "tls-key", "tls-max-handshakes",
                 "web-root", "http-allowed-origins",
             ])

@@ -197,5 +197,39 @@ struct E2EChatHistoryTests {
         #expect(Self.query(carol, "AROUND bob msgid=\(aliceFirst) 10").lines.isEmpty)
         // A room's history does not include private messages.
         #expect(Self.query(carol, "LATEST #bob * 10").lines.isEmpty)
+
+        // Framed clients page through the same conversations with /history @NAME; each line
+        // names its writer.
+        let dora = try E2EClient.login(port: d.port, name: "dora")
+        alice.send("PRIVMSG dora :to framed")
+        #expect(dora.receive() == Msg("alice", "(private) to framed"))
+        try dora.send(frame: "/msg alice back")
+        #expect(dora.receive() == .notice("(private to alice) back"))
+        _ = alice.line()
+        try dora.send(frame: "/history @ALICE")
+        #expect(dora.receive(count: 4) == [
+            .notice("history: 2 messages with ALICE, 1 to 2"), Msg("alice", "(private) to framed"), Msg("dora", "(private) back"),
+            .notice("end of history"),
+        ])
+        try dora.send(frame: "/history @alice before 2")
+        #expect(dora.receive(count: 3) == [
+            .notice("history: 1 messages with alice, 1 to 1"), Msg("alice", "(private) to framed"), .notice("end of history"),
+        ])
+        try dora.send(frame: "/history @bob")
+        #expect(dora.receive() == .notice("no history with bob"))
+    }
+
+    @Test func framedPrivateHistoryIsRefusedWhenOff() throws {
+        let dir = try StateDir()
+        let (d, _) = try Self.daemon(dir)
+        defer { d.stop() }
+        let a = try E2EClient.login(port: d.port, name: "ann")
+        let b = try E2EClient.login(port: d.port, name: "ben")
+        #expect(a.receive() == .notice("ben joined #lobby"))
+        try a.send(frame: "/msg ben hello")
+        #expect(a.receive() == .notice("(private to ben) hello"))
+        try a.send(frame: "/history @ben")
+        #expect(a.receive() == .notice("error: this server does not keep private messages"))
+        #expect(b.receive() == Msg("ann", "(private) hello"))
     }
 }

@@ -120,7 +120,14 @@ struct ChatCommandTests {
         // A count above Int.max trapped in Int(_:) (found by fuzz-command); it is clamped now.
         #expect(ChatCommand.parse("/history 17111111118811888118") == .history(before: nil, limit: .max))
         #expect(ChatCommand.parse("/history before 5 17111111118811888118") == .history(before: 5, limit: .max))
-        let usage = ChatInput.invalid("usage: /history [N] or /history before SEQ [N]")
+        #expect(ChatCommand.parse("/history @bob") == .privateHistory(with: "bob", before: nil, limit: nil))
+        #expect(ChatCommand.parse("/history @Bob 5") == .privateHistory(with: "Bob", before: nil, limit: 5))
+        #expect(ChatCommand.parse("/history @bob before 9 3") == .privateHistory(with: "bob", before: 9, limit: 3))
+        let usage = ChatInput.invalid("usage: /history [@NAME] [N] or /history [@NAME] before SEQ [N]")
+        for bad in ["/history @", "/history @bob 0", "/history @bob before", "/history @bob @carol", "/history 5 @bob",
+                    "/history @bob before 5 3 4"] {
+            #expect(ChatCommand.parse(bad) == usage, "\(bad)")
+        }
         for bad in ["/history 0", "/history -1", "/history +5", "/history x", "/history 1 2", "/history before",
                     "/history before 0", "/history before x 3", "/history after 5 3", "/history before 5 3 4",
                     "/history 99999999999999999999", "/history before 5 0", "/history ５"] {
