@@ -50,7 +50,7 @@ extension LoopWorker {
         case .msg(let to, let text):
             guard !text.isEmpty else { return webError(conn, "empty-message", "empty message") }
             guard let target = hub.nicknames.lookup(to) else { return webError(conn, "no-such-user", "no such user: \(to)") }
-            sendPrivate(.message, text, from: conn, to: target.id)
+            sendPrivate(.message, text, from: conn, to: target)
             let time = RoomEvent.now()
             sendWeb(conn, ChatV1ServerMessage.privateMessage(from: conn.name, to: target.name, text: text, time: time))
         case .who(let room):
