@@ -112,9 +112,7 @@ extension LoopWorker {
             return
         }
         if state.session != nil {
-            let secs = Double(limits.handshakeTimeout) / 1e9
-            let text = secs == secs.rounded() ? "\(Int(secs))" : "\(secs)"
-            closeGracefully(conn, .handshakeTimeout, error: "handshake timeout: no hello within \(text) s", reason: "handshake timeout")
+            closeGracefully(conn, .handshakeTimeout, error: "handshake timeout: no hello within \(handshakeSeconds) s", reason: "handshake timeout")
         } else if let partial = conn.inbound, !partial.isEmpty {
             // RFC 9110 §15.5.9: the head did not arrive in time (a slowloris client).
             reply(conn, SharedBytes.make(HTTPResponse.error(HTTPRequestError(.requestTimeout, "request head not complete in time"))))

@@ -296,6 +296,12 @@ final class LoopWorker: EventLoopHandler {
         if wire == .irc { schedule(conn, .ircPing, at: loop.now &+ irc.pingInterval) }
     }
 
+    /// `--handshake-timeout` as people write it ("10", "2.5").
+    var handshakeSeconds: String {
+        let secs = Double(limits.handshakeTimeout) / 1e9
+        return secs == secs.rounded() ? "\(Int(secs))" : "\(secs)"
+    }
+
     func schedule(_ conn: Connection, _ kind: TimerKind, at deadline: UInt64) {
         loop.schedule(Timer(deadline: deadline, token: conn.token, kind: kind.rawValue))
     }
@@ -312,10 +318,8 @@ final class LoopWorker: EventLoopHandler {
             } else if let state = conn.web {
                 webDeadlinePassed(conn, state)
             } else if conn.phase == .handshake && conn.closeReason == nil {
-                let secs = Double(limits.handshakeTimeout) / 1e9
-                let text = secs == secs.rounded() ? "\(Int(secs))" : "\(secs)"
                 let what = conn.wire == .irc ? "registration" : "username"
-                closeGracefully(conn, .handshakeTimeout, error: "handshake timeout: no \(what) within \(text) s", reason: "handshake timeout")
+                closeGracefully(conn, .handshakeTimeout, error: "handshake timeout: no \(what) within \(handshakeSeconds) s", reason: "handshake timeout")
             }
         case .idle:
             guard limits.idleTimeout > 0, conn.phase != .closing else { return }
