@@ -12,6 +12,9 @@ public enum AdapterKind: String, CaseIterable, Sendable {
     case resp
     /// IRC (RFC 2812 / modern.ircdocs.horse): NICK + USER, JOIN a channel per room, PRIVMSG.
     case irc
+    /// WebSocket (RFC 6455) with chatd.v1 JSON (docs/PROTOCOLS.md): `GET /ws`, hello, join,
+    /// say; chatd's http:// listener and scripts/bench/ws-peer.js (Node's `ws`).
+    case ws
 }
 
 public struct Adapter: Sendable {
@@ -27,7 +30,10 @@ public struct Adapter: Sendable {
     /// bounds the connections the server has not accepted yet: TCP completes a connect before
     /// the server's accept(2), and a server with a short listen backlog (ngIRCd listens with 10)
     /// would otherwise drop the overflow while the client believes it is connected.
-    public var serverGreets: Bool { kind == .irc }
+    public var serverGreets: Bool { kind == .irc || kind == .ws }
+    /// Whether a sender receives its own messages back (chatd.v1 echoes `say` to the sender so
+    /// the page shows it with its room sequence): the generator ignores those copies.
+    public var echoesToSender: Bool { kind == .ws }
     /// Whether the protocol has rooms (framed: chatd's `/join`; the seed and NIOChatServer
     /// ignore it and have one room only, so scenarios refuse `--rooms > 1` for `line`).
     public var supportsRooms: Bool { kind != .line }
@@ -39,6 +45,14 @@ public struct Adapter: Sendable {
     /// `room` nil means the server's default room (chatd's lobby, the seed's only room).
     public func hello(name: String, room: String?, isSender: Bool) -> [UInt8] {
         switch kind {
+        case .ws:
+            // The upgrade, then the first messages at once: a server reads the bytes after the
+            // request head as frames (RFC 6455 §4.1 lets a client send once the 101 arrives; both
+            // servers measured here accept them pipelined, which saves a round trip per client).
+            var out = Array(Self.wsUpgrade.utf8)
+            Self.appendWSFrame(to: &out, Array(#"{"type":"hello","nick":"\#(name)"}"#.utf8))
+            Self.appendWSFrame(to: &out, Array(#"{"type":"join","room":"\#(Self.wsRoom(room))"}"#.utf8))
+            return out
         case .irc:
             // Registration (NICK then USER, RFC 2812 §3.1), then the room's channel; a server
             // processes a connection's lines in order, so no need to wait for 001 first.
@@ -58,6 +72,9 @@ public struct Adapter: Sendable {
     /// Encoded size of one message with a payload of `payloadSize` bytes.
     public func messageLength(payloadSize: Int, room: String?) -> Int {
         switch kind {
+        case .ws:
+            let json = Self.wsSayPrefixLength + Self.wsRoom(room).utf8.count + payloadSize + Self.wsSaySuffix.count
+            return Self.wsHeaderLength(json) + json
         case .irc: return "PRIVMSG  :\r\n".utf8.count + Self.ircChannel(room).utf8.count + payloadSize
         case .framed: return Framing.headerLength + payloadSize
         case .line: return payloadSize + 1
@@ -94,6 +111,17 @@ public struct Adapter: Sendable {
             out.append(contentsOf: repeatElement(0, count: payloadSize))
             out.withUnsafeMutableBytes { b in payload(b.baseAddress! + start) }
             out.append(contentsOf: [13, 10])
+        case .ws:
+            let roomName = Self.wsRoom(room)
+            let json = Self.wsSayPrefixLength + roomName.utf8.count + payloadSize + Self.wsSaySuffix.count
+            Self.appendWSHeader(to: &out, payloadLength: json)
+            out.append(contentsOf: #"{"type":"say","room":""#.utf8)
+            out.append(contentsOf: roomName.utf8)
+            out.append(contentsOf: #"","text":""#.utf8)
+            let start = out.count
+            out.append(contentsOf: repeatElement(0, count: payloadSize))
+            out.withUnsafeMutableBytes { b in payload(b.baseAddress! + start) }
+            out.append(contentsOf: Self.wsSaySuffix)
         case .irc:
             out.append(contentsOf: "PRIVMSG \(Self.ircChannel(room)) :".utf8)
             let start = out.count
@@ -110,6 +138,43 @@ public struct Adapter: Sendable {
             payload.withUnsafeBytes { dst.copyMemory(from: $0.baseAddress!, byteCount: payload.count) }
         }
         return out
+    }
+
+    // MARK: WebSocket
+
+    /// A fixed key is fine for a load generator (the server only hashes it, §4.2.2).
+    static let wsUpgrade = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chatd.v1\r\n\r\n"
+    /// `{"type":"say","room":"` + `","text":"`
+    @usableFromInline static let wsSayPrefixLength = 22 + 10
+    @usableFromInline static let wsSaySuffix: [UInt8] = Array(#""}"#.utf8)
+
+    /// chatd.v1 has no default room: the default room is `lobby`, as framed clients'.
+    @usableFromInline static func wsRoom(_ room: String?) -> String { room ?? "lobby" }
+
+    /// Header of a client frame: 2, 4 or 10 bytes, then the 4-byte masking key (§5.2).
+    @usableFromInline static func wsHeaderLength(_ payloadLength: Int) -> Int {
+        (payloadLength < 126 ? 2 : payloadLength <= 0xFFFF ? 4 : 10) + 4
+    }
+
+    /// A final text frame's header. Every client frame must be masked (§5.3); the key is zero, so
+    /// the payload goes out as written (XOR with 0) and the generator never touches it again.
+    @usableFromInline static func appendWSHeader(to out: inout [UInt8], payloadLength n: Int, opcode: UInt8 = 0x1) {
+        out.append(0x80 | opcode)
+        if n < 126 {
+            out.append(0x80 | UInt8(n))
+        } else if n <= 0xFFFF {
+            out.append(contentsOf: [0x80 | 126, UInt8(n >> 8), UInt8(n & 0xFF)])
+        } else {
+            out.append(0x80 | 127)
+            for i in (0..<8).reversed() { out.append(UInt8(truncatingIfNeeded: n >> (8 * i))) }
+        }
+        out.append(contentsOf: [0, 0, 0, 0])
+    }
+
+    static func appendWSFrame(to out: inout [UInt8], _ payload: [UInt8], opcode: UInt8 = 0x1) {
+        appendWSHeader(to: &out, payloadLength: payload.count, opcode: opcode)
+        out.append(contentsOf: payload)
     }
 
     public static func respCommand(_ parts: [String]) -> [UInt8] {

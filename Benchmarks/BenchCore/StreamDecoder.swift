@@ -10,6 +10,8 @@ public struct StreamDecoder: Sendable {
     @usableFromInline var noticeText = false
     /// framed: between chatd's "history: …" and "end of history" notices (replayed, ignored).
     @usableFromInline var inHistory = false
+    /// ws: the server's 101 response has been read; frames follow.
+    @usableFromInline var upgraded = false
     /// Notices seen (framed `*` frames, line server announcements, IRC lines other than
     /// PRIVMSG): for diagnostics.
     public var notices = 0
@@ -38,6 +40,7 @@ public struct StreamDecoder: Sendable {
         case .line: return parseLines(bytes, delivery)
         case .resp: return parseRESP(bytes, delivery)
         case .irc: return parseIRC(bytes, delivery)
+        case .ws: return parseWS(bytes, maxPayload: maxPayload, delivery)
         }
     }
 

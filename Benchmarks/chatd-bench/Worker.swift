@@ -334,6 +334,8 @@ final class Worker: EventLoopHandler, @unchecked Sendable {
             if phase == .measuring { lCycles += 1 }
             return
         }
+        // chatd.v1 echoes a sender's own messages: not a delivery to count.
+        if c.isSender && p.sender == c.client && config.adapter.echoesToSender { return }
         if !c.seen {
             c.seen = true
             if c.mustReceive { lSeen += 1 }

@@ -9,7 +9,7 @@ import Glibc
 struct Common: ParsableArguments {
     @Option(help: "Server host (loopback only: 127.0.0.0/8, ::1, localhost).") var host = "127.0.0.1"
     @Option(help: "Server port.") var port = 7575
-    @Option(help: "Protocol adapter: framed (chatd, seed), line (NIOChatServer), resp (Redis pub/sub), irc (ngIRCd, chatd's irc:// listener).")
+    @Option(help: "Protocol adapter: framed (chatd, seed), line (NIOChatServer), resp (Redis pub/sub), irc (ngIRCd, chatd's irc:// listener), ws (chatd's http:// listener, a Node ws server).")
     var adapter = "framed"
     @Option(help: "Load-generator event-loop threads.") var threads = 1
     @Option(help: "New connections per second.") var connectRate = 5000.0
@@ -311,6 +311,7 @@ struct ChatdBench: ParsableCommand {
 
             Other servers: --adapter resp --port 6379 (redis-server pub/sub), --adapter line (NIOChatServer), \
             --adapter irc --port 6667 (ngIRCd, or chatd --listen irc://127.0.0.1:6667; rooms are channels), \
+            --adapter ws --port 8080 (chatd --listen http://127.0.0.1:8080, or scripts/bench/ws-peer.js), \
             --spawn "COMMAND" starts the server and stops it after the run. `chatd-bench help SCENARIO` \
             lists a scenario's options.
             """,

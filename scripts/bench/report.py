@@ -35,11 +35,19 @@ NAMES = {
     "nio": "NIOChatServer (swift-nio 2.101.3)",
     "redis": "redis-server pub/sub",
     "ngircd": "ngIRCd (IRC)",
+    "chatd-ws": "chatd over WebSocket (`--listen http://…`, `--threads 1 --history 0`)",
+    "node-ws": "Node.js `ws` broadcast server (WebSocket)",
 }
 try:  # "ngIRCd 26.1-IDENT+…" → "ngIRCd 26.1 (IRC)"
     v = subprocess.run(["/usr/sbin/ngircd", "--version"], capture_output=True, text=True).stdout.split()[1]
     NAMES["ngircd"] = f"ngIRCd {v.split('-')[0]} (IRC)"
 except (OSError, IndexError):
+    pass
+try:  # Debian's node-ws and the node that runs it
+    ws_version = json.load(open("/usr/share/nodejs/ws/package.json"))["version"]
+    node_version = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    NAMES["node-ws"] = f"Node.js {node_version} + `ws` {ws_version} (WebSocket)"
+except (OSError, KeyError, ValueError):
     pass
 
 
@@ -135,9 +143,12 @@ w("- chatd runs with `--msg-rate 0 --max-conns-per-ip 0`: no per-client rate lim
   "`--history 50` (the last 50 messages of each room kept and replayed on join); everything else is the default.")
 w("- Peers: the seed's Python `select()` server (unchanged but for host and port), SwiftNIO's `NIOChatServer` example "
   "built in release mode from swift-nio 2.101.3 (not committed), Debian's `redis-server` (SUBSCRIBE/PUBLISH, "
-  "persistence off) and Debian's `ngircd` (an IRC server: NICK/USER, JOIN a channel per room, PRIVMSG; run.sh "
-  "generates its configuration with the per-IP connection cap and the flood penalty turned off, and says why). "
-  "Same scenario and same `chatd-bench` for all, through the `framed`, `line`, `resp` and `irc` adapters.")
+  "persistence off), Debian's `ngircd` (an IRC server: NICK/USER, JOIN a channel per room, PRIVMSG; run.sh "
+  "generates its configuration with the per-IP connection cap and the flood penalty turned off, and says why) and "
+  "a Node.js broadcast server on Debian's `node-ws` (`scripts/bench/ws-peer.js`: chatd.v1's hello/join/say, each "
+  "message one JSON string sent to every member of its room, no permessage-deflate, as chatd). "
+  "Same scenario and same `chatd-bench` for all, through the `framed`, `line`, `resp`, `irc` and `ws` adapters "
+  "(`ws`: masked client frames, the sender's own echo ignored).")
 w("- Every message carries its sender and that sender's sequence number; every receiver checks them, so a delivery "
   "is counted once (duplicates are reported, not counted), and loss = expected − unique deliveries. "
   "\"dup / ooo\" = duplicated / out-of-order deliveries.")
@@ -157,7 +168,7 @@ def problems_note(r):
 
 
 # Fan-out
-fan = [find("fanout", l) for l in ["chatd", "chatd-h50", "chatd-t2", "chatd-irc", "seed", "nio", "redis", "ngircd"]]
+fan = [find("fanout", l) for l in ["chatd", "chatd-h50", "chatd-t2", "chatd-irc", "chatd-ws", "seed", "nio", "redis", "ngircd", "node-ws"]]
 fan = [r for r in fan if r]
 if fan:
     any_fan = next((r for r in fan if not r.get("failed")), fan[0])
@@ -192,6 +203,13 @@ if fan:
         else:
             w("chatd over IRC and ngIRCd are not compared: "
               + "; ".join(f"{NAMES[r['label']]}: {why_not_comparable(r)}" for r in (ci, ng) if not comparable(r)) + ".\n")
+    cw, nw = find("fanout", "chatd-ws"), find("fanout", "node-ws")
+    if cw and nw and not cw.get("failed") and not nw.get("failed"):
+        if comparable(cw) and comparable(nw):
+            w(f"Over WebSocket, chatd made {ratio(cw['deliveries_per_s'], nw['deliveries_per_s'])} Node `ws`'s deliveries/s.\n")
+        else:
+            w("chatd over WebSocket and Node `ws` are not compared: "
+              + "; ".join(f"{NAMES[r['label']]}: {why_not_comparable(r)}" for r in (cw, nw) if not comparable(r)) + ".\n")
 
 
 def latency_table(rooms, labels):
@@ -240,8 +258,8 @@ def latency_table(rooms, labels):
     w("")
 
 
-latency_table(1, ["chatd", "chatd-h50", "chatd-irc", "seed", "nio", "redis", "ngircd"])
-latency_table(10, ["chatd", "chatd-irc", "redis", "ngircd"])
+latency_table(1, ["chatd", "chatd-h50", "chatd-irc", "chatd-ws", "seed", "nio", "redis", "ngircd", "node-ws"])
+latency_table(10, ["chatd", "chatd-irc", "chatd-ws", "redis", "ngircd", "node-ws"])
 if find("latency", "chatd", rooms=10):
     w("The seed server and NIOChatServer have one room only, so the 10-room table compares chatd with Redis channels "
       "and IRC channels.\n")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: chatd against the seed's Python server, SwiftNIO's NIOChatServer,
-# redis-server pub/sub and the ngIRCd IRC server, same scenarios, same run; writes BENCHMARKS.md (tables as absolute
+# redis-server pub/sub, the ngIRCd IRC server and a Node.js `ws` broadcast server, same scenarios, same run; writes BENCHMARKS.md (tables as absolute
 # numbers and ratios). Everything on 127.0.0.1; every server is started here, fresh for each
 # scenario, and stopped by its own PID. Bounded: about 5 minutes after the builds.
 # The traffic scenarios run BENCH_PROCS load-generator processes (default 2) so that the
@@ -10,7 +10,7 @@
 # Environment: BENCH_SCRATCH (swift build --scratch-path), BENCH_WORK (scratch outside the repo, default /tmp/chatd-bench-work),
 # BENCH_QUICK=1 (1-second runs, for trying the script), BENCH_OUT (default BENCHMARKS.md),
 # SEED_FILE (the seed's markdown; default ../shared/seed/000_0fc96f87f9e4f5f0.txt),
-# BENCH_PEERS (the peers to measure chatd against; default "seed nio redis ngircd").
+# BENCH_PEERS (the peers to measure chatd against; default "seed nio redis ngircd node-ws").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
@@ -26,7 +26,7 @@ LOG=$WORK/run.log
 cut -d" " -f1-3 /proc/loadavg > "$WORK/loadavg"
 START=$SECONDS
 PROCS=${BENCH_PROCS:-2}
-PEERS=" ${BENCH_PEERS:-seed nio redis ngircd} "
+PEERS=" ${BENCH_PEERS:-seed nio redis ngircd node-ws} "
 # only NAME...: the names given that are chatd or an enabled peer (chatd-irc: when this chatd
 # has an IRC listener, `--listen irc://HOST:PORT`).
 only() {
@@ -103,6 +103,10 @@ start_server() {
     # chatd's IRC listener (same daemon, IRC on the wire), measured against ngIRCd.
     chatd-irc) "$CHATD" --listen "irc://127.0.0.1:$port" --threads 1 --msg-rate 0 --max-conns-per-ip 0 --history 0 \
         >>"$LOG" 2>&1 & PID=$! ;;
+    # chatd's http:// listener (WebSocket, chatd.v1), measured against Node's ws.
+    chatd-ws) "$CHATD" --listen "http://127.0.0.1:$port" --web-root "$REPO/www" --threads 1 --msg-rate 0 \
+        --max-conns-per-ip 0 --history 0 >>"$LOG" 2>&1 & PID=$! ;;
+    node-ws) node "$REPO/scripts/bench/ws-peer.js" "$port" >>"$WORK/node-ws.log" 2>&1 & PID=$! ;;
     # chatd's default history (50 messages kept per room, replayed on join).
     chatd-h50) "$CHATD" --listen "127.0.0.1:$port" --threads 1 --msg-rate 0 --max-conns-per-ip 0 >>"$LOG" 2>&1 & PID=$! ;;
     seed)
@@ -117,7 +121,9 @@ start_server() {
     wait_port "$port"
 }
 
-adapter_of() { case $1 in nio) echo line ;; redis) echo resp ;; ngircd | chatd-irc) echo irc ;; *) echo framed ;; esac; }
+adapter_of() {
+    case $1 in nio) echo line ;; redis) echo resp ;; ngircd | chatd-irc) echo irc ;; node-ws | chatd-ws) echo ws ;; *) echo framed ;; esac
+}
 
 # ngIRCd listens with a backlog of 10 (src/ngircd/conn.c): at most 8 connections not yet
 # greeted at once, or the overflow is dropped while the client believes it is connected.
@@ -194,19 +200,19 @@ stop_server
 echo "== chatd's IRC listener: $([[ $HAVE_IRC == 1 ]] && echo "measured (chatd-irc rows)" || echo "not in this build, no chatd-irc rows")"
 
 echo "== fanout: 100 clients, 1 room, 1 sender, as fast as possible ($PROCS generator processes)"
-for s in $(only chatd chatd-h50 chatd-t2 chatd-irc seed nio redis ngircd); do
+for s in $(only chatd chatd-h50 chatd-t2 chatd-irc chatd-ws seed nio redis ngircd node-ws); do
     run "$s" fanout --clients 100 --rooms 1 --senders 1 --rate 0 --size 64 --duration "$DUR" --warmup "$WARM" \
         --procs "$PROCS"
 done
 
 echo "== latency: 1,000 clients, 1 room, 10 senders, 1,000 msg/s offered ($PROCS generator processes)"
-for s in $(only chatd chatd-h50 chatd-irc seed nio redis ngircd); do
+for s in $(only chatd chatd-h50 chatd-irc chatd-ws seed nio redis ngircd node-ws); do
     run "$s" latency --clients 1000 --rooms 1 --senders 10 --rate 1000 --size 64 --duration "$DUR" --warmup "$WARM" \
         --procs "$PROCS" --hgrm "$WORK/latency-$s.hgrm"
 done
 
 echo "== latency: 1,000 clients, 10 rooms, 10 senders, 1,000 msg/s offered (servers with rooms)"
-for s in $(only chatd chatd-irc redis ngircd); do
+for s in $(only chatd chatd-irc chatd-ws redis ngircd node-ws); do
     run "$s" latency --clients 1000 --rooms 10 --senders 10 --rate 1000 --size 64 --duration "$DUR" --warmup "$WARM" \
         --procs "$PROCS"
 done
