@@ -10,7 +10,9 @@
 # Environment: BENCH_SCRATCH (swift build --scratch-path), BENCH_WORK (scratch outside the repo, default /tmp/chatd-bench-work),
 # BENCH_QUICK=1 (1-second runs, for trying the script), BENCH_OUT (default BENCHMARKS.md),
 # SEED_FILE (the seed's markdown; default ../shared/seed/000_0fc96f87f9e4f5f0.txt),
-# BENCH_PEERS (the peers to measure chatd against; default "seed nio redis ngircd node-ws").
+# BENCH_PEERS (the peers to measure chatd against; default "seed nio redis ngircd node-ws"),
+# BENCH_ONLY (run only these rows, e.g. "chatd-ws node-ws", and skip the flush A/B: a partial
+# run, for BENCH_OUT elsewhere).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
@@ -29,8 +31,10 @@ PROCS=${BENCH_PROCS:-2}
 PEERS=" ${BENCH_PEERS:-seed nio redis ngircd node-ws} "
 # only NAME...: the names given that are chatd or an enabled peer (chatd-irc: when this chatd
 # has an IRC listener, `--listen irc://HOST:PORT`).
+ONLY=" ${BENCH_ONLY:-} "
 only() {
     for n in "$@"; do
+        [[ $ONLY == "  " || $ONLY == *" $n "* ]] || continue
         if [[ $n == chatd-irc ]]; then [[ $HAVE_IRC == 1 ]] && echo "$n"
         elif [[ $n == chatd* || $PEERS == *" $n "* ]]; then echo "$n"; fi
     done
@@ -228,8 +232,10 @@ for s in $(only chatd nio redis); do
 done
 
 AB_PAIRS=3; [[ $QUICK == 1 ]] && AB_PAIRS=1
-echo "== flush strategy A/B: writev by reference vs copying small frames ($AB_PAIRS pairs)"
-scripts/bench/ab-coalesce.sh "$AB_PAIRS" | tee "$WORK/ab-coalesce.log"
+if [[ $ONLY == "  " ]]; then
+    echo "== flush strategy A/B: writev by reference vs copying small frames ($AB_PAIRS pairs)"
+    scripts/bench/ab-coalesce.sh "$AB_PAIRS" | tee "$WORK/ab-coalesce.log"
+fi
 
 echo "== writing $OUT"
 python3 scripts/bench/report.py "$RESULTS" "$OUT" --quick "$QUICK" --micro "${BENCH_MICRO_LOG:-$WORK/micro.log}" \
