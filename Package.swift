@@ -106,7 +106,7 @@ let package = Package(
             name: "chatd-bench",
             dependencies: [
                 // CEventLoopShims: the benchmark calls epoll/accept4 shims directly.
-                "EventLoop", "CEventLoopShims", "ChatProtocol", "BenchCore",
+                "EventLoop", "CEventLoopShims", "ChatProtocol", "BenchCore", "TLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],

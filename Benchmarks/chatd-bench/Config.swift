@@ -2,6 +2,7 @@
 import BenchCore
 #endif
 import EventLoop
+import TLS
 
 /// What a worker process runs; fixed before the loops start.
 struct RunConfig: Sendable {
@@ -27,6 +28,8 @@ struct RunConfig: Sendable {
     var procs: Int
     /// churn: concurrent connect/send/close cycles.
     var churnConcurrency: Int
+    /// Every connection speaks TLS (client side, no verification: a loopback benchmark).
+    var tls: TLSClientContext? = nil
 
     /// Whether client `i` belongs to this process (clients are dealt round robin to the loop
     /// threads of all processes, see `Worker.init`).

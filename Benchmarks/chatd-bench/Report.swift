@@ -9,6 +9,7 @@ struct Report {
     var adapter: String
     var target: String
     var label: String
+    var tls = false
     var clients = 0
     var rooms = 0
     var senders = 0
@@ -69,6 +70,7 @@ struct Report {
         o.set("adapter", adapter)
         o.set("target", target)
         if !label.isEmpty { o.set("label", label) }
+        if tls { o.set("tls", true) }
         switch scenario {
         case "connections":
             o.set("clients", clients)

@@ -2,6 +2,7 @@ import BenchCore
 import EventLoop
 import Glibc
 import Histogram
+import TLS
 
 /// The sending side: paced or windowed sends, and flushing.
 extension Worker {
@@ -100,6 +101,23 @@ extension Worker {
     func flush(_ slot: Int) {
         let c = conns[slot]
         guard c.fd >= 0, c.pendingOut > 0 else { return }
+        if let tls = c.tls {
+            // SSL_write with partial writes: one record per call; a blocked write is retried
+            // with the same bytes first (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER: `out` may move).
+            while c.pendingOut > 0 {
+                let r = c.out.withUnsafeBytes { tls.write(UnsafeRawBufferPointer(rebasing: $0[c.outOffset...])) }
+                switch r {
+                case .bytes(let n): c.outOffset += n
+                case .wantRead, .wantWrite: return
+                case .closed:
+                    closed(slot)
+                    return
+                }
+            }
+            c.out.removeAll(keepingCapacity: c.out.capacity <= 65536)
+            c.outOffset = 0
+            return
+        }
         while c.pendingOut > 0 {
             let r: IOResult<Int>
             do {

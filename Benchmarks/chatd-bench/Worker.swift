@@ -4,10 +4,11 @@ import BenchCore
 import EventLoop
 import Glibc
 import Histogram
+import TLS
 
 /// One client connection of the load generator.
 final class Conn {
-    enum State { case idle, connecting, open, halfClosed, closed }
+    enum State { case idle, connecting, handshaking, open, halfClosed, closed }
 
     let client: Int
     let room: Int
@@ -16,6 +17,9 @@ final class Conn {
     let mustReceive: Bool
     var fd: CInt = -1
     var state = State.idle
+    /// The TLS session (`--tls`): created when TCP connects, the connection opens when its
+    /// handshake completes.
+    var tls: TLSConnection?
     var decoder: StreamDecoder
     /// Unparsed tail of the input (a partial frame); empty for idle connections.
     var carry: [UInt8] = []
@@ -148,11 +152,16 @@ final class Worker: EventLoopHandler, @unchecked Sendable {
                 return
             }
             opened(slot)
+            if c.state != .open { return }
+        } else if c.state == .handshaking {
+            continueHandshake(slot)
+            return
         }
-        if events.contains(.readable) || events.contains(.readHangup) || events.contains(.hangup) || events.contains(.error) {
-            readAll(slot)
-        }
-        if events.contains(.writable), c.state == .open || c.state == .halfClosed, c.pendingOut > 0 {
+        var readable = events.contains(.readable) || events.contains(.readHangup) || events.contains(.hangup) || events.contains(.error)
+        var writable = events.contains(.writable)
+        if let tls = c.tls { (readable, writable) = tls.retry(readable: readable, writable: writable) }
+        if readable { readAll(slot) }
+        if writable, c.state == .open || c.state == .halfClosed, c.pendingOut > 0 {
             flush(slot)
         }
     }
@@ -225,7 +234,46 @@ final class Worker: EventLoopHandler, @unchecked Sendable {
         }
     }
 
+    /// TCP is connected: with `--tls` the handshake starts (and counts as a connect in
+    /// progress until it completes), otherwise the connection is open.
     func opened(_ slot: Int) {
+        let c = conns[slot]
+        if let context = config.tls {
+            do {
+                c.tls = try TLSConnection(client: context, fd: c.fd, serverName: "localhost")
+            } catch {
+                lConnectFailures += 1
+                closeConn(slot, countAsServerClose: false)
+                return
+            }
+            c.state = .handshaking
+            connectsInProgress += 1
+            continueHandshake(slot)
+            return
+        }
+        established(slot)
+    }
+
+    func continueHandshake(_ slot: Int) {
+        let c = conns[slot]
+        guard let tls = c.tls else { return }
+        switch tls.handshake() {
+        case .wantRead, .wantWrite:
+            return
+        case .failed:
+            lConnectFailures += 1
+            if config.mode == .churn { lChurnFailures += 1 }
+            closeConn(slot, countAsServerClose: false)
+        case .established:
+            connectsInProgress -= 1
+            established(slot)
+            // The edge that finished the handshake may also have brought the server's first
+            // records; no new edge will announce them.
+            if c.state == .open { readAll(slot) }
+        }
+    }
+
+    func established(_ slot: Int) {
         let c = conns[slot]
         c.state = .open
         Socket.setNoDelay(c.fd)
@@ -249,8 +297,10 @@ final class Worker: EventLoopHandler, @unchecked Sendable {
 
     func closeConn(_ slot: Int, countAsServerClose: Bool) {
         let c = conns[slot]
-        if c.state == .connecting || c.awaitingGreeting { connectsInProgress -= 1 }
+        if c.state == .connecting || c.state == .handshaking || c.awaitingGreeting { connectsInProgress -= 1 }
         c.awaitingGreeting = false
+        c.tls?.shutdown()
+        c.tls = nil
         if c.fd >= 0 { Posix.close(c.fd) }
         c.fd = -1
         if countAsServerClose && c.state == .open && phase != .stopping { lClosed += 1 }
@@ -271,19 +321,39 @@ final class Worker: EventLoopHandler, @unchecked Sendable {
                 c.carry.withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: carried) }
             }
             let room = UnsafeMutableRawBufferPointer(start: base + carried, count: readBuffer.count - carried)
-            let n: Int
-            do {
-                switch try Posix.read(c.fd, room) {
-                case .wouldBlock: return
-                case .processed(let r): n = r
+            var n: Int
+            // TLS: read records until OpenSSL wants the socket (or the buffer is full); records
+            // it already holds raise no new edge, so stopping earlier could strand them.
+            var drained = false
+            var peerClosed = false
+            if let tls = c.tls {
+                n = 0
+                tlsReads: while n < room.count {
+                    switch tls.read(into: UnsafeMutableRawBufferPointer(rebasing: room[n...])) {
+                    case .bytes(let k): n += k
+                    case .wantRead, .wantWrite: drained = true; break tlsReads
+                    case .closed: peerClosed = true; break tlsReads
+                    }
                 }
-            } catch {
-                closed(slot)
-                return
-            }
-            if n == 0 {
-                closed(slot)
-                return
+                if n == 0 {
+                    if peerClosed { closed(slot) }
+                    return
+                }
+            } else {
+                do {
+                    switch try Posix.read(c.fd, room) {
+                    case .wouldBlock: return
+                    case .processed(let r): n = r
+                    }
+                } catch {
+                    closed(slot)
+                    return
+                }
+                if n == 0 {
+                    closed(slot)
+                    return
+                }
+                drained = n < room.count
             }
             if c.awaitingGreeting {
                 c.awaitingGreeting = false
@@ -312,7 +382,11 @@ final class Worker: EventLoopHandler, @unchecked Sendable {
                     c.carry = Array(UnsafeRawBufferPointer(rebasing: bytes[used..<total]))
                 }
             }
-            if n < room.count { return }  // drained: the next edge brings more
+            if peerClosed {
+                closed(slot)
+                return
+            }
+            if drained { return }  // the next edge brings more
         }
     }
 

@@ -4,6 +4,7 @@ import BenchCore
 #endif
 import EventLoop
 import Glibc
+import TLS
 
 /// Options every scenario shares.
 struct Common: ParsableArguments {
@@ -21,6 +22,8 @@ struct Common: ParsableArguments {
     @Option(help: "Start the server with this command line (split on spaces), measure it, stop it by PID.")
     var spawn: String?
     @Option(help: "A name for this run in the output.") var label = ""
+    @Flag(help: "Speak TLS to the server (framed+tls://, ircs://, Redis --tls-port): OpenSSL on the client side, certificates not verified (loopback only).")
+    var tls = false
     @Flag(help: "Print one JSON object instead of the table.") var json = false
 
     func validate() throws {
@@ -35,6 +38,16 @@ struct Common: ParsableArguments {
 
     func target() throws -> SocketAddress { try SocketAddress(host: host, port: port) }
 
+    /// One client context per generator process, shared by its loops (SSL_new up-refs it).
+    var tlsContext: TLSClientContext? {
+        guard tls else { return nil }
+        do {
+            return try TLSClientContext(trust: .insecure)
+        } catch {
+            fatalError("TLS client context: \(error)")
+        }
+    }
+
     func server(target: SocketAddress) throws -> ServerProcess? {
         if let spawn { return try ServerProcess(spawn: spawn, target: target) }
         if let serverPid { return ServerProcess(pid: serverPid) }
@@ -42,7 +55,7 @@ struct Common: ParsableArguments {
     }
 
     func makeReport(_ scenario: String) -> Report {
-        Report(scenario: scenario, adapter: adapter, target: "\(host):\(port)", label: label)
+        Report(scenario: scenario, adapter: adapter, target: "\(host):\(port)", label: label, tls: tls)
     }
 
     func emit(_ report: Report) {
@@ -96,7 +109,7 @@ func runTraffic(_ name: String, _ common: Common, _ t: Traffic, _ g: Generators)
             mode: .fanout, adapter: adapter, target: target, plan: plan, rate: t.rate, size: t.size, window: t.window,
             threads: common.threads, connectRate: common.connectRate / Double(g.procs),
             maxPendingConnects: max(1, common.maxPendingConnects / g.procs), spreadSources: !common.noSpreadSources,
-            procIndex: index, procs: g.procs, churnConcurrency: 0)
+            procIndex: index, procs: g.procs, churnConcurrency: 0, tls: common.tlsContext)
     }
     if t.rate == 0, g.procs > 1, (0..<g.procs).contains(where: { config($0).localExpectedDeliveries().contains(0) }) {
         // The in-flight window counts deliveries to receivers in the sender's own process.
@@ -217,7 +230,7 @@ struct Connections: ParsableCommand {
             mode: .connections, adapter: adapter, target: target, plan: RoomPlan(clients: clients, rooms: 1, senders: 0),
             rate: 0, size: 64, window: 1, threads: common.threads, connectRate: common.connectRate / Double(procs),
             maxPendingConnects: max(1, common.maxPendingConnects / procs), spreadSources: !common.noSpreadSources,
-            procIndex: index, procs: procs, churnConcurrency: 0)
+            procIndex: index, procs: procs, churnConcurrency: 0, tls: common.tlsContext)
     }
 
     /// A worker process: ramps its share, prints "ready CONNECTED FAILURES SECONDS", holds the
@@ -242,7 +255,7 @@ struct Connections: ParsableCommand {
                 "connections", "--host", common.host, "--port", "\(common.port)", "--adapter", common.adapter,
                 "--threads", "\(common.threads)", "--connect-rate", "\(common.connectRate)",
                 "--max-pending-connects", "\(common.maxPendingConnects)", "--clients", "\(clients)", "--procs", "\(procs)",
-            ] + (common.noSpreadSources ? ["--no-spread-sources"] : [])
+            ] + (common.noSpreadSources ? ["--no-spread-sources"] : []) + (common.tls ? ["--tls"] : [])
         var children: [WorkerProcess] = []
         defer { for c in children { c.wait() } }
         for i in 0..<procs { children.append(try WorkerProcess(arguments: args + ["--proc-index", "\(i)"])) }
@@ -283,7 +296,8 @@ struct Churn: ParsableCommand {
             mode: .churn, adapter: Adapter(AdapterKind(rawValue: common.adapter)!), target: target,
             plan: RoomPlan(clients: concurrency, rooms: 1, senders: concurrency), rate: 0, size: 64, window: 1,
             threads: common.threads, connectRate: 1e9, maxPendingConnects: concurrency,
-            spreadSources: !common.noSpreadSources, procIndex: 0, procs: 1, churnConcurrency: concurrency)
+            spreadSources: !common.noSpreadSources, procIndex: 0, procs: 1, churnConcurrency: concurrency,
+            tls: common.tlsContext)
         let server = try common.server(target: target)
         defer { server?.stop() }
         let runner = try Runner(
