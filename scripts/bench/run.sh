@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `make bench`: chatd against the seed's Python server, SwiftNIO's NIOChatServer,
-# redis-server pub/sub, the ngIRCd IRC server and a Node.js `ws` broadcast server, same scenarios, same run; writes BENCHMARKS.md (tables as absolute
-# numbers and ratios). Everything on 127.0.0.1; every server is started here, fresh for each
-# scenario, and stopped by its own PID. Bounded: about 5 minutes after the builds.
+# redis-server pub/sub, the ngIRCd IRC server and a Node.js `ws` broadcast server, same scenarios,
+# same run; writes BENCHMARKS.md (tables as absolute numbers and ratios), then
+# scripts/bench/tls-store.sh adds the TLS and history-store section. Everything on 127.0.0.1;
+# every server is started here, fresh for each scenario, and stopped by its own PID. Bounded:
+# about 8 minutes after the builds (2.5 of them the TLS/store section).
 # The traffic scenarios run BENCH_PROCS load-generator processes (default 2) so that the
 # generator is not the bottleneck; a run where it still is (or skipped sends) is kept in the
 # results with "valid": false and marked in the report.
@@ -49,6 +51,7 @@ SCRATCH=()
 [[ -n ${BENCH_SCRATCH:-} ]] && SCRATCH=(--scratch-path "$BENCH_SCRATCH")
 swift build "${SCRATCH[@]}" -c release --product chatd >>"$LOG" 2>&1
 swift build "${SCRATCH[@]}" -c release --product chatd-bench >>"$LOG" 2>&1
+swift build "${SCRATCH[@]}" -c release --product chatd-store-bench >>"$LOG" 2>&1
 BIN=$(swift build "${SCRATCH[@]}" -c release --show-bin-path)
 CHATD=$BIN/chatd
 BENCH=$BIN/chatd-bench
@@ -240,4 +243,7 @@ fi
 echo "== writing $OUT"
 python3 scripts/bench/report.py "$RESULTS" "$OUT" --quick "$QUICK" --micro "${BENCH_MICRO_LOG:-$WORK/micro.log}" \
     --loadavg "$WORK/loadavg" --ab "$WORK/ab-coalesce.log" --elapsed $((SECONDS - START)) --fd-limit "$(ulimit -n)"
+# TLS vs plaintext (chatd and Redis), SQLite vs memory history, READY=1 vs database size: its own
+# section of $OUT (scripts/bench/tls-store.sh, about 2.5 minutes).
+BIN=$BIN BENCH_WORK=$WORK BENCH_QUICK=$QUICK BENCH_PROCS=$PROCS scripts/bench/tls-store.sh "$OUT"
 echo "bench: done; raw results in $RESULTS, latency distributions in $WORK/latency-*.hgrm"
