@@ -52,7 +52,10 @@ except (OSError, KeyError, ValueError):
 
 
 def find(scenario, label, **match):
+    """The table row of a server in a scenario (sweep runs are plots only, scripts/bench/plots.py)."""
     for r in rows:
+        if r.get("sweep"):
+            continue
         if r.get("scenario") == scenario and r.get("label") == label and all(r.get(k) == v for k, v in match.items()):
             return r
     return None
@@ -163,6 +166,15 @@ if invalid:
 w("")
 
 
+PLOTS = arg("--plots")  # the PNG directory, relative to the output file (plots.py wrote it this run)
+
+
+def plot(filename, alt):
+    """Embeds a plot of this run when plots.py drew it (it draws only what the run measured)."""
+    if PLOTS and os.path.exists(os.path.join(os.path.dirname(os.path.abspath(out_path)), PLOTS, filename)):
+        w(f"![{alt}]({PLOTS}/{filename})\n")
+
+
 def problems_note(r):
     return f" ({'; '.join(r.get('problems', []))})" if not r.get("valid", True) else ""
 
@@ -210,6 +222,8 @@ if fan:
         else:
             w("chatd over WebSocket and Node `ws` are not compared: "
               + "; ".join(f"{NAMES[r['label']]}: {why_not_comparable(r)}" for r in (cw, nw) if not comparable(r)) + ".\n")
+    plot("fanout.png", "Fan-out deliveries per second, chatd and its peers")
+    plot("fanout-clients.png", "Fan-out deliveries per second against the number of clients in the room")
 
 
 def latency_table(rooms, labels):
@@ -259,6 +273,9 @@ def latency_table(rooms, labels):
 
 
 latency_table(1, ["chatd", "chatd-h50", "chatd-irc", "chatd-ws", "seed", "nio", "redis", "ngircd", "node-ws"])
+plot("latency-cdf.png", "Latency distribution per server at 1,000 msg/s offered")
+plot("latency-percentiles.png", "Latency percentiles per server at 1,000 msg/s offered")
+plot("latency-load.png", "p99 latency against offered load, per server")
 latency_table(10, ["chatd", "chatd-irc", "chatd-ws", "redis", "ngircd", "node-ws"])
 if find("latency", "chatd", rooms=10):
     w("The seed server and NIOChatServer have one room only, so the 10-room table compares chatd with Redis channels "
@@ -298,6 +315,7 @@ if conns:
           + (": it announces every new client to all connected clients, so each connection costs more than the last."
              if r["label"] == "nio" else ".") + "\n")
     w("The seed server is left out: `select()` cannot watch file descriptors above 1,023.\n")
+    plot("memory.png", "Server memory per idle connection")
 
 # Churn
 churn = [r for r in (find("churn", l) for l in ["chatd", "nio", "redis"]) if r]

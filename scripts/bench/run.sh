@@ -4,7 +4,8 @@
 # same run; writes BENCHMARKS.md (tables as absolute numbers and ratios), then
 # scripts/bench/tls-store.sh adds the TLS and history-store section. Everything on 127.0.0.1;
 # every server is started here, fresh for each scenario, and stopped by its own PID. Bounded:
-# about 8 minutes after the builds (2.5 of them the TLS/store section).
+# about 15 minutes after the builds (2.5 of them the TLS/store section, 7 the sweeps that only
+# the plots show: scripts/bench/plots.py draws them next to BENCHMARKS.md).
 # The traffic scenarios run BENCH_PROCS load-generator processes (default 2) so that the
 # generator is not the bottleneck; a run where it still is (or skipped sends) is kept in the
 # results with "valid": false and marked in the report.
@@ -172,6 +173,7 @@ EOF
 # chatd-bench judged invalid exits 1 but still prints its JSON ("valid": false): keep it. A
 # server that died during the run gets "server_exited": true.
 PORT=7610
+SWEEP=0
 run() {
     local name=$1 scenario=$2; shift 2
     PORT=$((PORT + 1))
@@ -187,6 +189,8 @@ run() {
         --label "$name" --json $(connect_args_of "$name") "$@" 2>>"$LOG") || rc=$?
     if [[ $line == "{"* ]]; then
         kill -0 "$PID" 2>/dev/null || line="${line%\}}, \"server_exited\": true}"
+        # Sweep runs feed the plots (scripts/bench/plots.py), not the tables.
+        [[ $SWEEP == 1 ]] && line="${line%\}}, \"sweep\": true}"
         echo "$line" >> "$RESULTS"
         [[ $rc == 0 ]] || echo "   $name $scenario: invalid run (exit $rc), kept and marked" | tee -a "$LOG"
     else
@@ -234,15 +238,43 @@ for s in $(only chatd nio redis); do
     run "$s" churn --concurrency 32 --duration "$DUR" --warmup "$WARM"
 done
 
+# Sweeps for the plots: fan-out throughput against room size (the knee where the generator or
+# the server saturates), and p99 latency against offered load (where each server falls behind).
+SWEEP=1
+if [[ $QUICK == 1 ]]; then SIZES="10 100 1000"; RATES="500 2000"; else SIZES="10 100 1000 5000 19000"; RATES="250 1000 2000 4000 8000"; fi
+echo "== sweep: fan-out throughput for $SIZES clients in 1 room"
+for n in $SIZES; do
+    for s in $(only chatd chatd-irc redis ngircd); do
+        run "$s" fanout --clients "$n" --rooms 1 --senders 1 --rate 0 --size 64 --duration "$DUR" --warmup "$WARM" \
+            --procs "$PROCS"
+    done
+done
+echo "== sweep: latency at $RATES msg/s offered (1,000 clients, 1 room, 10 senders)"
+for rate in $RATES; do
+    for s in $(only chatd chatd-irc redis ngircd); do
+        run "$s" latency --clients 1000 --rooms 1 --senders 10 --rate "$rate" --size 64 --duration "$DUR" \
+            --warmup "$WARM" --procs "$PROCS"
+    done
+done
+SWEEP=0
+
 AB_PAIRS=3; [[ $QUICK == 1 ]] && AB_PAIRS=1
 if [[ $ONLY == "  " ]]; then
     echo "== flush strategy A/B: writev by reference vs copying small frames ($AB_PAIRS pairs)"
     scripts/bench/ab-coalesce.sh "$AB_PAIRS" | tee "$WORK/ab-coalesce.log"
 fi
 
+# The plots sit next to the report; old ones go first, so a plot this run could not draw is
+# not left over from another. Debian's python3 has Debian's matplotlib (setup.sh).
+PLOTS=bench-plots
+echo "== drawing $(dirname "$OUT")/$PLOTS/*.png"
+rm -f "$(dirname "$OUT")/$PLOTS"/*.png
+/usr/bin/python3 scripts/bench/plots.py "$RESULTS" "$WORK" "$(dirname "$OUT")/$PLOTS"
+
 echo "== writing $OUT"
 python3 scripts/bench/report.py "$RESULTS" "$OUT" --quick "$QUICK" --micro "${BENCH_MICRO_LOG:-$WORK/micro.log}" \
-    --loadavg "$WORK/loadavg" --ab "$WORK/ab-coalesce.log" --elapsed $((SECONDS - START)) --fd-limit "$(ulimit -n)"
+    --loadavg "$WORK/loadavg" --ab "$WORK/ab-coalesce.log" --elapsed $((SECONDS - START)) --fd-limit "$(ulimit -n)" \
+    --plots "$PLOTS"
 # TLS vs plaintext (chatd and Redis), SQLite vs memory history, READY=1 vs database size: its own
 # section of $OUT (scripts/bench/tls-store.sh, about 2.5 minutes); in a BENCH_ONLY run only if
 # BENCH_ONLY names tls-store.

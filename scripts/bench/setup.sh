@@ -10,6 +10,8 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)
 [[ -x /usr/sbin/ngircd ]] || need+=(ngircd)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 [[ -f /usr/share/nodejs/ws/package.json ]] || need+=(node-ws)
+# The plots of BENCHMARKS.md (scripts/bench/plots.py, run with /usr/bin/python3).
+/usr/bin/python3 -c "import matplotlib" 2>/dev/null || need+=(python3-matplotlib)
 if ((${#need[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
