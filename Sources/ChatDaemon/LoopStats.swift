@@ -11,14 +11,14 @@ final class LoopStats: @unchecked Sendable {
     // @unchecked Sendable: `slots` is written by one thread and read by others through atomics
     // only; the pointer itself never changes.
     let messagesIn = Atomic<Int>(0)
-    let deliveries = Atomic<Int>(0)
+    public let deliveries = Atomic<Int>(0)
     let connections = Atomic<Int>(0)
     let slowConsumerDisconnects = Atomic<Int>(0)
 
     /// Every other counter, indexed by `Slot`: one allocation at start, none afterwards.
     private let slots: UnsafeMutablePointer<Atomic<Int>>
 
-    init() {
+    public init() {
         slots = .allocate(capacity: Slot.count)
         for i in 0..<Slot.count { (slots + i).initialize(to: Atomic(0)) }
     }
@@ -30,23 +30,23 @@ final class LoopStats: @unchecked Sendable {
 
     /// Owning loop only: adds `n` to a counter (single writer, so load + store is exact).
     @inline(__always)
-    func add(_ slot: Int, _ n: Int) {
+    public func add(_ slot: Int, _ n: Int) {
         slots[slot].store(slots[slot].load(ordering: .relaxed) &+ n, ordering: .relaxed)
     }
 
     /// Any thread.
     @inline(__always)
-    func load(_ slot: Int) -> Int { slots[slot].load(ordering: .relaxed) }
+    public func load(_ slot: Int) -> Int { slots[slot].load(ordering: .relaxed) }
 
     /// Where each counter lives in `slots`. Labels are bounded by construction: protocols (the
     /// served schemes and their TLS twins), close causes and handshake-failure kinds are enums.
-    enum Slot {
+    public enum Slot {
         static let protocols = MetricProtocol.all.count
         static let rateLimitPauses = 0
-        static let tickNanoseconds = 1
+        public static let tickNanoseconds = 1
         static func accepted(_ p: Int) -> Int { 2 + p }
         static func bytesIn(_ p: Int) -> Int { 2 + protocols + p }
-        static func bytesOut(_ p: Int) -> Int { 2 + 2 * protocols + p }
+        public static func bytesOut(_ p: Int) -> Int { 2 + 2 * protocols + p }
         static func closed(_ p: Int, _ cause: CloseCause) -> Int {
             2 + 3 * protocols + p * CloseCause.allCases.count + cause.rawValue
         }
@@ -54,7 +54,7 @@ final class LoopStats: @unchecked Sendable {
             2 + 3 * protocols + protocols * CloseCause.allCases.count + kind.rawValue
         }
         /// Tick durations: one non-cumulative count per `TickHistogram.bounds` entry, then +Inf.
-        static func tickBucket(_ b: Int) -> Int {
+        public static func tickBucket(_ b: Int) -> Int {
             2 + 3 * protocols + protocols * CloseCause.allCases.count + HandshakeFailure.allCases.count + b
         }
         static let count = tickBucket(TickHistogram.bounds.count + 1)
@@ -146,7 +146,7 @@ enum HandshakeFailure: Int, CaseIterable {
 
 /// The buckets of `chatd_loop_tick_seconds`: from a quiet tick (a few µs) to a stalled one
 /// (a second), roughly ×2.5 apart so p99 reads to within one bucket.
-enum TickHistogram {
+public enum TickHistogram {
     static let bounds: [UInt64] = [
         10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000, 25_000_000,
         50_000_000, 100_000_000, 250_000_000, 1_000_000_000,
@@ -154,7 +154,7 @@ enum TickHistogram {
 
     /// The bucket of a tick that took `nanoseconds` (bounds.count = +Inf).
     @inline(__always)
-    static func bucket(_ nanoseconds: UInt64) -> Int {
+    public static func bucket(_ nanoseconds: UInt64) -> Int {
         var b = 0
         while b < bounds.count && nanoseconds > bounds[b] { b &+= 1 }
         return b

@@ -348,9 +348,13 @@ final class LoopWorker: EventLoopHandler {
     }
 
     func publishStats() {
-        if messagesIn > 0 { stats.messagesIn.wrappingAdd(messagesIn, ordering: .relaxed); messagesIn = 0 }
-        if deliveries > 0 { stats.deliveries.wrappingAdd(deliveries, ordering: .relaxed); deliveries = 0 }
-        if slowConsumers > 0 { stats.slowConsumerDisconnects.wrappingAdd(slowConsumers, ordering: .relaxed); slowConsumers = 0 }
+        // This loop is the only writer: load + store, no locked read-modify-write.
+        if messagesIn > 0 { stats.messagesIn.store(stats.messagesIn.load(ordering: .relaxed) &+ messagesIn, ordering: .relaxed); messagesIn = 0 }
+        if deliveries > 0 { stats.deliveries.store(stats.deliveries.load(ordering: .relaxed) &+ deliveries, ordering: .relaxed); deliveries = 0 }
+        if slowConsumers > 0 {
+            stats.slowConsumerDisconnects.store(stats.slowConsumerDisconnects.load(ordering: .relaxed) &+ slowConsumers, ordering: .relaxed)
+            slowConsumers = 0
+        }
         stats.connections.store(liveConnections, ordering: .relaxed)
     }
 

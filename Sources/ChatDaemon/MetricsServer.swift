@@ -232,5 +232,10 @@ final class MetricsServer {
     private func close(_ client: Client) {
         guard clients.removeValue(forKey: client.token) != nil else { return }
         Posix.close(client.fd)
+        // Deadlines of closed connections lapse lazily; a connect-and-close flood must not
+        // grow the control loop's timer heap for a whole timeout, so drop them in bulk.
+        if loop.timerCount > 4 * clients.count + 1024 {
+            loop.compactTimers { [unowned self] t in t.kind != timerKind || clients[t.token] != nil }
+        }
     }
 }
