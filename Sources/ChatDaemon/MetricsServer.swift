@@ -91,8 +91,13 @@ final class MetricsServer {
         if events.contains(.writable), clients[token] != nil, client.responding { write(client) }
     }
 
-    /// A deadline passed: the request took too long (or the peer never closed after the answer).
+    /// A deadline passed: the request took too long (or the peer never closed after the answer),
+    /// or accepting resumes after running out of fds.
     func timerFired(token: UInt64) {
+        if token == Self.listenerTokenBase {
+            for (i, fd) in listeners.enumerated() { try? loop.epoll.add(fd, events: [.readable], token: Self.listenerTokenBase | UInt64(i)) }
+            return
+        }
         guard let client = clients[token] else { return }
         if !client.lingering { logger.debug("metrics request timed out", metadata: ["chat.protocol": "metrics"]) }
         close(client)
@@ -105,12 +110,14 @@ final class MetricsServer {
                 guard case .processed(let accepted) = try Socket.accept(listener) else { return }
                 fd = accepted.fd
             } catch {
-                // EMFILE and friends: the chat loops pause for these; a scrape can simply fail.
-                logger.warning("metrics accept failed", metadata: ["chat.reason": "\(error)"])
-                return
+                // Out of fds, the listener (level-triggered) would report the same connection on
+                // every tick: stop polling it for a moment, as the chat loops do.
+                if error.isFileDescriptorExhaustion { pauseAccepting(error) }
+                return  // ECONNABORTED and friends concern that one connection (accept(2))
             }
             guard clients.count < Self.maxClients else {
-                logger.notice("metrics connection refused: too many open", metadata: ["chat.reason": "max \(Self.maxClients)"])
+                // Debug only: a connection flood must not become a log flood.
+                logger.debug("metrics connection refused: too many open", metadata: ["chat.reason": "max \(Self.maxClients)"])
                 Posix.close(fd)
                 continue
             }
@@ -125,6 +132,12 @@ final class MetricsServer {
             clients[client.token] = client
             loop.schedule(Timer(deadline: loop.now &+ requestTimeout, token: client.token, kind: timerKind))
         }
+    }
+
+    private func pauseAccepting(_ error: Errno) {
+        logger.warning("metrics listener paused: out of file descriptors", metadata: ["chat.reason": "\(error)"])
+        for fd in listeners { try? loop.epoll.remove(fd) }
+        loop.schedule(Timer(deadline: loop.now &+ 100_000_000, token: Self.listenerTokenBase, kind: timerKind))
     }
 
     private func read(_ client: Client) {
@@ -235,7 +248,9 @@ final class MetricsServer {
         // Deadlines of closed connections lapse lazily; a connect-and-close flood must not
         // grow the control loop's timer heap for a whole timeout, so drop them in bulk.
         if loop.timerCount > 4 * clients.count + 1024 {
-            loop.compactTimers { [unowned self] t in t.kind != timerKind || clients[t.token] != nil }
+            loop.compactTimers { [unowned self] t in
+                t.kind != timerKind || t.token == Self.listenerTokenBase || clients[t.token] != nil
+            }
         }
     }
 }
