@@ -12,6 +12,9 @@
 # on the host does not collide, and checks:
 #   static:    systemd-analyze verify is silent; systemd-analyze security --offline ≤ 1.2
 #   service:   start → active; StatusText counts clients as they connect; messages relay
+#   metrics:   the packaged config's metrics:// listener (moved off 9775) answers /metrics with
+#              the process metrics readable under the unit's /proc restrictions, also when
+#              socket-activated (chatd binds it itself)
 #   journal:   native entries with CHAT_* fields, CODE_FILE, SYSLOG_IDENTIFIER=chatd; PRIORITY= filters
 #   reload:    a changed limit is logged after `systemctl reload`, same PID, clients stay connected
 #   stop:      a connected client gets "*" / "server shutting down"; clean stop within the deadline
@@ -121,7 +124,8 @@ else fail "systemd-analyze security exposure <= 1.2" "got '${score:-nothing}'"; 
 # --- sandbox with chatd's units ---------------------------------------------------------------
 PORT=$(free_port)
 SOCKPORT=$(free_port "$PORT")
-[[ -n $PORT && -n $SOCKPORT ]] || { fail "pick free ports"; exit 1; }
+METRICSPORT=$(free_port "$PORT" "$SOCKPORT")
+[[ -n $PORT && -n $SOCKPORT && -n $METRICSPORT ]] || { fail "pick free ports"; exit 1; }
 mkdir -p "$WORK/units/chatd.service.d" "$WORK/units/chatd.socket.d" "$WORK/etc"
 cp "$repo/packaging/chatd.service" "$repo/packaging/chatd.socket" "$WORK/units/"
 printf '[Service]\nExecStart=\nExecStart=/srv/chatd/bin/chatd --config /etc/chatd/chatd.json\n' \
@@ -142,7 +146,8 @@ os.replace(path + ".new", path)
 PY
 }
 cp "$repo/packaging/chatd.json" "$WORK/etc/chatd.json"
-set_config listen "[\"[::]:$PORT\"]"
+# The packaged config's metrics listener, moved off 9775 like the chat port.
+set_config listen "[\"[::]:$PORT\", \"metrics://127.0.0.1:$METRICSPORT\"]"
 chmod 0755 "$WORK" "$WORK/etc"   # DynamicUser= runs chatd as an unprivileged transient user
 
 if ! "${SB[@]}" up --units "$WORK/units" --bind "$BINARY:/srv/chatd/bin/chatd" --bind "$WORK/etc:/etc/chatd" \
@@ -165,6 +170,19 @@ check "clients connect (IPv4 to the [::] listener)" wait_until 5 eval 'has_line 
 check "StatusText follows: 2 clients" wait_until 6 status_has "2 clients"
 check "message relayed to the other clients" relayed "$PORT" carol "hello from carol" alice bob
 if ((SHOW_STATUS)); then in_sb systemctl status --no-pager -n 5 chatd.service | sed 's/^/  | /' >&2; fi
+# /metrics from the hardened unit: the process metrics read procfs under ProtectProc=invisible
+# and ProcSubset=pid (docs/METRICS.md), so they must be there and non-zero.
+metrics_served() {
+  python3 - "$METRICSPORT" 2>/dev/null <<'PY'
+import sys, urllib.request
+body = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=5).read().decode()
+values = dict(l.rsplit(" ", 1) for l in body.splitlines() if l and not l.startswith("#"))
+need = ["process_resident_memory_bytes", "process_open_fds", "process_max_fds", "process_start_time_seconds"]
+built = [v for k, v in values.items() if k.startswith("chatd_build_info{")]
+sys.exit(0 if built == ["1"] and all(float(values.get(n, 0)) > 0 for n in need) else 1)
+PY
+}
+check "metrics: /metrics served by the hardened unit, process metrics readable" wait_until 5 metrics_served
 
 # --- journal ------------------------------------------------------------------------------------
 chat_fields() { journal -u chatd.service -o verbose | grep -qE '^ +CHAT_(USER|ROOM|PEER)[A-Z_]*='; }
@@ -228,6 +246,7 @@ hold "$SOCKPORT" frank
 check "socket: clients on the socket's port are served" relayed "$SOCKPORT" gina "hello via socket" erin frank
 not_listening_own() { ! ss -Htln "sport = :$PORT" | grep -q .; }
 check "socket: chatd uses the passed socket, not its own listen address" not_listening_own
+check "socket: chatd binds its metrics:// listener itself (the socket unit has none)" wait_until 5 metrics_served
 in_sb systemctl stop chatd.socket chatd.service >/dev/null 2>&1
 
 # --- Debian maintainer scripts ------------------------------------------------------------------
