@@ -155,6 +155,33 @@ struct E2EWebTests {
         #expect(carol.closedWithin(5))
     }
 
+    /// A browser that stops reading is cut by the same slow-consumer policy as a framed client:
+    /// over `--queue-hard-bytes` it is disconnected; the sender and the daemon carry on.
+    @Test func aBrowserThatStopsReadingIsCutLikeAnyClient() throws {
+        let (d, web, _) = try Self.daemon {
+            $0.queueHardBytes = 256 * 1024
+            $0.queueSoftBytes = 128 * 1024
+        }
+        defer { d.stop() }
+        let sleeper = try WebTestClient.open(port: web, nick: "sleeper", receiveBuffer: 16 * 1024)
+        _ = try #require(sleeper.join("lobby"))
+        let sender = try E2EClient.login(port: d.port, name: "sender")
+        // 8 MB: more than the kernel buffers for the sleeper (tcp_wmem max is 4 MB here), so the
+        // daemon's own queue must pass the hard limit.
+        let n = 500
+        let pad = String(repeating: "p", count: 16 * 1024 - 8)
+        for i in 0..<n { try sender.send(frame: "m\(i) \(pad)") }
+        try sender.sync(timeout: 20)
+        // The sleeper wakes up: what was queued arrives, then the connection ends short of n.
+        var received = 0
+        while let f = sleeper.frame(timeout: 10) {
+            if f.opcode == 1 && f.payload.count > 16 * 1024 { received += 1 }
+        }
+        #expect(sleeper.closedByPeer, "the daemon closed the sleeper")
+        #expect(received < n, "cut off after \(received) of \(n)")
+        d.expectHealthy("after a slow browser")
+    }
+
     /// Each broken request or frame gets its status or close code and the connection closes;
     /// the daemon keeps serving everyone else.
     @Test func hostileClientsGetClearCodes() throws {

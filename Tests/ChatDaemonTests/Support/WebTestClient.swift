@@ -12,10 +12,16 @@ final class WebTestClient {
     private(set) var closedByPeer = false
     let port: Int
 
-    init(port: Int) throws {
+    /// `receiveBuffer` (SO_RCVBUF, set before connecting) makes a client that does not read fall
+    /// behind quickly.
+    init(port: Int, receiveBuffer: Int? = nil) throws {
         self.port = port
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw E2EError("socket: errno \(errno)") }
+        if let receiveBuffer {
+            var v = CInt(receiveBuffer)
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, socklen_t(MemoryLayout<CInt>.size))
+        }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -104,8 +110,8 @@ final class WebTestClient {
     }
 
     /// Opens a WebSocket and says hello; returns once the welcome arrived.
-    static func open(port: Int, nick: String) throws -> WebTestClient {
-        let c = try WebTestClient(port: port)
+    static func open(port: Int, nick: String, receiveBuffer: Int? = nil) throws -> WebTestClient {
+        let c = try WebTestClient(port: port, receiveBuffer: receiveBuffer)
         c.sendRaw(upgradeRequest(host: c.host))
         guard let head = c.responseHead(), head.status == 101 else { throw E2EError("\(nick): no 101") }
         c.send(#"{"type":"hello","nick":"\#(nick)"}"#)
