@@ -429,7 +429,8 @@ w("```sh\nchatd --listen 127.0.0.1:7575 --threads 1 --msg-rate 0 --max-conns-per
   "chatd-bench churn --concurrency 32 --server-pid $!\n"
   "chatd-bench fanout --adapter resp --port 6379 ...   # redis-server pub/sub\n"
   "chatd-bench fanout --adapter line --port 9999 ...   # NIOChatServer\n"
-  "chatd-bench fanout --adapter irc --port 6667 ...    # ngIRCd (rooms are channels)\n```\n")
+  "chatd-bench fanout --adapter irc --port 6667 ...    # ngIRCd (rooms are channels)\n"
+  "chatd-bench fanout --adapter ws --port 8080 ...     # chatd --listen http://…, or node scripts/bench/ws-peer.js 8080\n```\n")
 w("Every run prints a table, or one JSON object with `--json`; `--hgrm FILE` writes the latency distribution in "
   "HdrHistogram's percentile format (milliseconds). `chatd-bench --help` lists the scenarios.\n")
 
