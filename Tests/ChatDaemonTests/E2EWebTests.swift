@@ -28,6 +28,26 @@ struct E2EWebTests {
         return (d, d.server.port(for: .http)!, d.server.port(for: .irc)!)
     }
 
+    /// An http listener whose page cannot be read fails the start with a message naming the
+    /// directory and the flag, instead of serving 404s.
+    @Test func unreadableWebRootFailsTheStart() throws {
+        let empty = "/tmp/chatd-e2e-empty-www-\(getpid())"
+        mkdir(empty, 0o700)
+        defer { rmdir(empty) }
+        for (root, expected) in [
+            ("/nonexistent/www", "web-root '/nonexistent/www' cannot be read"),
+            (empty, "web-root '\(empty)' has no index.html (set --web-root"),
+        ] {
+            do {
+                let (d, _, _) = try Self.daemon { $0.webRoot = root }
+                d.stop()
+                Issue.record("started with web-root \(root)")
+            } catch {
+                #expect("\(error)".hasPrefix(expected), "\(error)")
+            }
+        }
+    }
+
     @Test func pageHealthAndKeepAlive() throws {
         let (d, web, _) = try Self.daemon()
         defer { d.stop() }

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The chat page in a real headless Chromium (Debian's chromium + chromium-driver, driven by
-Selenium) against a real chatd with an http and a framed listener: two browser users and one
-tutorial-protocol client chat in the lobby; history appears on join; an XSS attempt renders as
+Selenium) against a real chatd with http, framed and IRC listeners: two browser users, one
+tutorial-protocol client and one IRC client chat in the lobby; history appears on join; an XSS attempt renders as
 text; the page reconnects by itself after a daemon restart. Screenshots are saved to
 ARTIFACT_DIR (and, with --readme-screenshot PATH, the two-users view for the README). Prints
 PASS/FAIL per check; exits 1 on any failure.
@@ -87,9 +87,43 @@ class Framed:
         return False
 
 
+class IRC:
+    """A bare IRC client (RFC 2812 registration, one channel), as irssi would speak it."""
+
+    def __init__(self, port, nick):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.buf = b""
+        self.send(f"NICK {nick}", f"USER {nick} 0 * :{nick}", "JOIN #lobby")
+
+    def send(self, *lines):
+        self.sock.sendall("".join(line + "\r\n" for line in lines).encode())
+
+    def until(self, predicate, timeout=15):
+        """Reads lines (answering PING) until one matches; returns it, or None at the deadline."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            while b"\r\n" in self.buf:
+                line, self.buf = self.buf.split(b"\r\n", 1)
+                text = line.decode()
+                if text.startswith("PING"):
+                    self.send("PONG" + text[4:])
+                if predicate(text):
+                    return text
+            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            self.buf += chunk
+        return None
+
+
 class Daemon:
-    def __init__(self, chatd, http_port, framed_port, web_root, log):
+    def __init__(self, chatd, http_port, framed_port, irc_port, web_root, log):
         self.argv = [chatd, "--listen", f"http://127.0.0.1:{http_port}", "--listen", f"127.0.0.1:{framed_port}",
+                     "--listen", f"irc://127.0.0.1:{irc_port}", "--server-name", "chatd.test",
                      "--web-root", web_root, "--threads", "2", "--history-store", "memory", "--history", "50",
                      "--shutdown-timeout", "1"]
         self.ports = (http_port, framed_port)
@@ -144,8 +178,8 @@ def main(chatd, artifacts, readme_shot):
     here = os.path.dirname(os.path.abspath(__file__))
     web_root = os.path.normpath(os.path.join(here, "..", "..", "www"))
     log = tempfile.NamedTemporaryFile(prefix="chatd-browser-", suffix=".log", delete=False)
-    http_port, framed_port = free_port(), free_port()
-    daemon = Daemon(chatd, http_port, framed_port, web_root, log)
+    http_port, framed_port, irc_port = free_port(), free_port(), free_port()
+    daemon = Daemon(chatd, http_port, framed_port, irc_port, web_root, log)
     daemon.start()
     url = f"http://127.0.0.1:{http_port}/"
     drivers = []
@@ -160,6 +194,9 @@ def main(chatd, artifacts, readme_shot):
         check("history appears on join",
               wait(lambda: "welcome, history is kept here" in log_texts(ada)), log_texts(ada))
         check("grace logs in (status online)", log_in(grace, url, "grace"))
+        # The whole history (1 message of at most 50) was replayed: nothing older to offer.
+        check("no 'Load older' when the replay is the whole history",
+              not grace.find_element(By.ID, "older").is_displayed())
 
         say(ada, "hello from Chromium")
         check("the tutorial client gets the browser's message", tutorial.until("ada", "hello from Chromium"))
@@ -168,12 +205,22 @@ def main(chatd, artifacts, readme_shot):
         for name, driver in [("ada", ada), ("grace", grace)]:
             check(f"{name} shows the tutorial client's message",
                   wait(lambda: "hi browsers, this is the tutorial client" in log_texts(driver)), log_texts(driver))
+        irc = IRC(irc_port, "irene")
+        check("the IRC client joins the lobby", irc.until(lambda l: " 366 irene #lobby " in l))
+        check("the browsers see the IRC client arrive", wait(lambda: "joined #lobby" in log_texts(grace)), log_texts(grace))
+        say(grace, "hi irene, from the browser")
+        check("the IRC client gets the browser's message",
+              irc.until(lambda l: l == ":grace!grace@web PRIVMSG #lobby :hi irene, from the browser"))
+        irc.send("PRIVMSG #lobby :hello from IRC")
+        for name, driver in [("ada", ada), ("grace", grace)]:
+            check(f"{name} shows the IRC client's message", wait(lambda: "hello from IRC" in log_texts(driver)), log_texts(driver))
+        check("the tutorial client gets the IRC client's message", tutorial.until("irene", "hello from IRC"))
         say(grace, "/me waves at everyone")
         check("an action reaches the tutorial client", tutorial.until("grace", "/me waves at everyone"))
         check("an action shows in the other browser", wait(lambda: "waves at everyone" in log_texts(ada)))
 
         if readme_shot:
-            # Two browser users and the tutorial client in one room (README).
+            # Two browser users, the tutorial client and an IRC client in one room (README).
             grace.save_screenshot(readme_shot)
         attack = "<img src=x onerror=\"document.title='pwned'\">"
         tutorial.send(attack)
