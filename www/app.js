@@ -148,7 +148,9 @@ function handle(message) {
     case "who": {
       const conv = conversation(message.room);
       conv.members = new Set(message.members);
-      systemLine(`in ${message.room}: ${message.members.join(", ")}`, "notice", conv);
+      // The server also sends the member list with every join: show it only when asked (/who).
+      if (conv.whoAsked) systemLine(`in ${message.room}: ${message.members.join(", ")}`, "notice", conv);
+      conv.whoAsked = false;
       renderRoomLists();
       break;
     }
@@ -271,7 +273,10 @@ function submit(text) {
       send({ type: "msg", to: match[1], text: match[2] });
       return activate_("@" + match[1]);
     }
-    case "who": return conv.isPrivate ? systemLine("/who works in rooms", "error") : send({ type: "who", room: conv.key });
+    case "who":
+      if (conv.isPrivate) return systemLine("/who works in rooms", "error");
+      conv.whoAsked = true;
+      return send({ type: "who", room: conv.key });
     case "rooms": send({ type: "rooms" }); return openDrawer();
     case "help": for (const line of HELP) systemLine(line, "notice"); return;
     default: return systemLine(`unknown command /${command} (try /help)`, "error");

@@ -228,6 +228,11 @@ def main(chatd, artifacts, readme_shot):
         images = ada.find_elements(By.CSS_SELECTOR, "#messages img")
         check("no markup was created from it", not images and ada.title != "pwned", (len(images), ada.title))
 
+        check("the member list is not printed on join", not any(t.startswith("in lobby:") for t in log_texts(grace)),
+              log_texts(grace))
+        say(grace, "/who")
+        check("/who lists every protocol's users",
+              wait(lambda: "in lobby: ada, grace, irene, tutorial" in log_texts(grace)), log_texts(grace))
         ada.save_screenshot(os.path.join(artifacts, "ada.png"))
         grace.save_screenshot(os.path.join(artifacts, "grace.png"))
 
