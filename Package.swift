@@ -1,7 +1,8 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
-// Module arrows point one way: chatd → ChatDaemon → {Room, Systemd, TLS, IRCProtocol, WebProtocol} → {ChatProtocol, EventLoop}
+// Module arrows point one way: chatd → ChatDaemon → {Cluster, Room, Systemd, TLS, IRCProtocol, WebProtocol} → {ChatProtocol, EventLoop};
+// Cluster → {Room, Redis}, Redis → EventLoop (Redis knows nothing of chat, Room nothing of Redis).
 // (Systemd uses only EventLoop's Posix wrappers and Locked).
 // EventLoop, ChatProtocol, IRCProtocol and WebProtocol import nothing of the project (CEventLoopShims is EventLoop's
 // private C header, not a module of its own design).
@@ -28,6 +29,8 @@ let package = Package(
         .library(name: "ChatProtocol", targets: ["ChatProtocol"]),
         .library(name: "IRCProtocol", targets: ["IRCProtocol"]),
         .library(name: "Room", targets: ["Room"]),
+        .library(name: "Redis", targets: ["Redis"]),
+        .library(name: "Cluster", targets: ["Cluster"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "TLS", targets: ["TLS"]),
         .library(name: "WebProtocol", targets: ["WebProtocol"]),
@@ -70,12 +73,21 @@ let package = Package(
             name: "Systemd",
             dependencies: ["CSystemd", "EventLoop", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
+        // hiredis's RESP reader and formatter from Debian (libhiredis-dev); no hiredis I/O.
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        // A Redis client on chatd's event loops: non-blocking, edge-triggered, pipelined.
+        .target(name: "Redis", dependencies: ["CHiredis", "EventLoop"], swiftSettings: strict),
+        // The cluster link (`--cluster`): rooms spanning nodes over Redis, as Room's relay.
+        .target(
+            name: "Cluster",
+            dependencies: ["Redis", "Room", "EventLoop", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         // The git commit the binary was built from (a -D define from the Makefile; see the target).
         .target(name: "CBuildInfo"),
         .target(
             name: "ChatDaemon",
             dependencies: [
-                "Room", "Store", "Systemd", "EventLoop", "ChatProtocol", "IRCProtocol", "WebProtocol", "TLS", "CBuildInfo",
+                "Room", "Store", "Cluster", "Systemd", "EventLoop", "ChatProtocol", "IRCProtocol", "WebProtocol", "TLS", "CBuildInfo",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],
@@ -133,6 +145,11 @@ let package = Package(
             dependencies: ["Store", "EventLoop", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "EventLoop", "COpenSSL"], exclude: ["tls_peer.py"], swiftSettings: strict),
+.testTarget(name: "RedisTests", dependencies: ["Redis", "EventLoop"], swiftSettings: strict),
+        .testTarget(
+            name: "ClusterTests",
+            dependencies: ["Cluster", "Redis", "Room", "EventLoop", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd"], swiftSettings: strict),
         .testTarget(
             name: "ChatDaemonTests",

@@ -69,7 +69,7 @@ extension LoopWorker {
     func say(_ kind: RoomEventKind, _ text: String, from conn: Connection) {
         guard let room = conn.room else { return }
         let event = RoomEvent(kind: kind, room: room.name, source: conn.source, text: text, time: RoomEvent.now())
-        hub.publish(event, in: room, except: conn.id, currentLoop: loop.index)
+        hub.publish(event, in: room, sender: conn.id, except: conn.id, currentLoop: loop.index)
     }
 
     /// Joins `room`, leaving the current one afterwards (so a failed join leaves the client

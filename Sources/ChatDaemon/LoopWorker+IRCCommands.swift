@@ -72,7 +72,7 @@ extension LoopWorker {
             guard conn.membershipIndex(of: room) != nil else { return send(conn, rp.notOnChannel(channel)) }
             let text = String(p[1].utf8.prefix(390)) ?? p[1]
             let event = RoomEvent(kind: .topic, room: room.name, source: conn.source, text: text, time: RoomEvent.now())
-            hub.publish(event, in: room, except: .none, currentLoop: loop.index)
+            hub.publish(event, in: room, sender: conn.id, except: .none, currentLoop: loop.index)
         case "LIST":
             var lines = [rp.listStart()]
             for r in hub.rooms.list().prefix(1000) {
@@ -216,7 +216,7 @@ extension LoopWorker {
             }
             let event = RoomEvent(kind: kind, room: room.name, source: conn.source, text: body, time: RoomEvent.now())
             // echo-message: the sender gets its own message back through the room, in order.
-            hub.publish(event, in: room, except: echo ? .none : conn.id, currentLoop: loop.index)
+            hub.publish(event, in: room, sender: conn.id, except: echo ? .none : conn.id, currentLoop: loop.index)
             return
         }
         guard let entry = hub.nicknames.lookup(target) else { return notice ? () : send(conn, rp.noSuchNick(target)) }

@@ -20,6 +20,14 @@ extension LoopWorker {
                 showJoin(conn, joined, membership: i)
             case .direct(let id, let event):
                 if let conn = connection(for: id), conn.closeReason == nil { deliverDirect(event, to: conn) }
+            case .refused(let id, let reason):
+                if let conn = connection(for: id), conn.closeReason == nil { refuse(reason, to: conn) }
+            case .noticeToAll(let text):
+                for case let conn? in slots where conn.closeReason == nil && conn.phase == .active { serverNotice(text, to: conn) }
+            case .roomNotice(let roomID, let text):
+                guard let list = members[roomID] else { continue }
+                for conn in list.framed { serverNotice(text, to: conn) }
+                for conn in list.irc { serverNotice(text, to: conn) }
             case .reconfigure(let newLimits):
                 apply(newLimits)
             case .shutdown(let deadline):

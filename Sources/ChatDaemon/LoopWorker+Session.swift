@@ -28,6 +28,23 @@ extension LoopWorker {
         }
     }
 
+    /// A `*` line from the server (framed notice, IRC server NOTICE).
+    func serverNotice(_ text: String, to conn: Connection) {
+        switch conn.wire {
+        case .framed: reply(conn, FramedEncoding.notice(text))
+        case .irc: send(conn, ircReply(conn).notice(text))
+        }
+    }
+
+    /// Something `conn` sent was not taken: a framed error (the client stays connected), an
+    /// IRC server NOTICE.
+    func refuse(_ reason: String, to conn: Connection) {
+        switch conn.wire {
+        case .framed: reply(conn, FramedEncoding.error(reason))
+        case .irc: send(conn, ircReply(conn).notice(reason))
+        }
+    }
+
     /// The connection's last words before a close: an error or a notice, in its protocol.
     func goodbye(_ conn: Connection, error: String?, notice: String?) -> SharedBytes? {
         switch conn.wire {

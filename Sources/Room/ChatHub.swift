@@ -22,9 +22,16 @@ public final class ChatHub: Sendable {
 
     /// Where archived kinds of events go, and where a room created anew reads its past from.
     public let archive: (any RoomArchive)?
+    /// With `--cluster`: what numbers and spreads archived kinds of events instead of this hub
+    /// (`RoomRelay`); presence stays local and takes the number of the room's last message.
+    public let relay: (any RoomRelay)?
 
-    public init(loopCount: Int, limits: ChatLimits, doorbells: [@Sendable () -> Void], archive: (any RoomArchive)? = nil) {
+    public init(
+        loopCount: Int, limits: ChatLimits, doorbells: [@Sendable () -> Void], archive: (any RoomArchive)? = nil,
+        relay: (any RoomRelay)? = nil
+    ) {
         self.archive = archive
+        self.relay = relay
         precondition(doorbells.count == loopCount)
         // A 257th loop would alias loop 0 in every ConnectionID and LoopSet.
         precondition((1...ConnectionID.maxLoops).contains(loopCount), "loopCount \(loopCount) outside 1...\(ConnectionID.maxLoops)")
@@ -114,13 +121,38 @@ public final class ChatHub: Sendable {
 
     /// Sequences `event` in `room` and posts it to every loop with members, for everyone but
     /// `except`. Messages, actions and notices go to history; a topic event becomes the topic.
-    public func publish(_ event: RoomEvent, in room: Room, except: ConnectionID, currentLoop: Int) {
+    /// With a relay, archived kinds go to the relay instead and come back numbered through
+    /// `deliverRelayed`; `sender` is told if the relay cannot take the event.
+    public func publish(_ event: RoomEvent, in room: Room, sender: ConnectionID = .none, except: ConnectionID, currentLoop: Int) {
+        if let relay, event.kind.isArchived {
+            relay.publish(event, in: room, sender: sender, except: except)
+            return
+        }
+        sequenced(event, in: room, number: nil, except: except, currentLoop: currentLoop)
+    }
+
+    /// An archived event numbered by the relay, in the relay's order: delivered like a local
+    /// publish. Returns false if the room is gone from the directory (the relay forgets it).
+    @discardableResult
+    public func deliverRelayed(_ event: RoomEvent, in room: Room, number: UInt64, except: ConnectionID) -> Bool {
+        sequenced(event, in: room, number: number, except: except, currentLoop: -1)
+    }
+
+    /// `number` nil: the room numbers the event itself.
+    @discardableResult
+    private func sequenced(_ event: RoomEvent, in room: Room, number: UInt64?, except: ConnectionID, currentLoop: Int) -> Bool {
         let quietAbove = limits.presenceNoticeMaxMembers
         var wake = LoopSet()
-        let (grew, historySequence) = room.state.withLock { st -> (Int, UInt64?) in
-            order(event, in: &st, quietAbove: quietAbove)
+        let outcome = room.state.withLock { st -> (grew: Int, historySequence: UInt64?)? in
+            if st.removed { return nil }
+            if let number {
+                st.sequence = number
+                event.sequence = number
+            } else {
+                order(event, in: &st, quietAbove: quietAbove)
+            }
             // Under the lock, so the archive receives each room's events in sequence order.
-            if event.kind.isArchived, let archive { event.archiveID = archive.record(event) }
+            if number == nil, event.kind.isArchived, let archive { event.archiveID = archive.record(event) }
             var grew = 0
             var historySequence: UInt64? = nil
             switch event.kind {
@@ -136,18 +168,22 @@ public final class ChatHub: Sendable {
         ring(wake)
         // Past the daemon-wide history budget, the oldest history entries of all rooms go first
         // (`HistoryLedger`): O(1) amortized, whatever the number of rooms.
-        guard let sequence = historySequence else { return }
+        guard let outcome else { return false }
+        guard let sequence = outcome.historySequence else { return true }
+        let grew = outcome.grew
         let total = rooms.historyBytes.wrappingAdd(grew, ordering: .relaxed).newValue
         let budget = historyBudget.load(ordering: .relaxed)
         historyLedger.withLock { ledger in
             ledger.record(room, sequence: sequence)
             if total > budget { ledger.evict(downTo: budget, in: rooms) }
         }
+        return true
     }
 
-    /// Called under the room's lock: the event's place in the room's order.
+    /// Called under the room's lock: the event's place in the room's order. With a relay, only
+    /// presence is ordered here: it takes the number of the room's last relayed message.
     private func order(_ event: RoomEvent, in st: inout Room.State, quietAbove: Int) {
-        st.sequence &+= 1
+        if relay == nil { st.sequence &+= 1 }
         event.sequence = st.sequence
         event.crowded = event.kind.isPresence && st.members.count > quietAbove
     }
@@ -182,8 +218,17 @@ public final class ChatHub: Sendable {
             let event = RoomEvent(kind: .join, room: room.name, source: source, text: "", time: RoomEvent.now())
             var wake = LoopSet()
             var restored: (grew: Int, sequences: Range<UInt64>)?
+            var mustSync = false
             let joined = room.state.withLock { st -> Bool in
                 if st.removed { return false }
+                if !st.restored, relay != nil {
+                    // The past comes from the relay, asynchronously: the join completes in
+                    // `restoreRelayed`, so the joiner's replay and the live messages meet at
+                    // the room's number from the cluster.
+                    mustSync = st.pendingJoins.isEmpty
+                    st.pendingJoins.append(Room.PendingJoin(id: id, source: source, sequence: joinSequence, wantsRoster: wantsRoster))
+                    return true
+                }
                 if !st.restored {
                     // Lazily, on the room's first join: start-up reads nothing (READY=1 does not
                     // wait for a large archive), and the room's lock keeps its traffic out until
@@ -191,20 +236,64 @@ public final class ChatHub: Sendable {
                     st.restored = true
                     if let archive { restored = restore(from: archive, into: &st, room: room) }
                 }
-                st.members[id] = source.nick
-                st.membersPerLoop[id.loop] += 1
-                let joined = JoinedRoom(
-                    id: id, room: room, sequence: joinSequence, history: st.history.events,
-                    roster: wantsRoster ? Array(st.members.values) : nil, topic: st.topic)
-                enqueue(.joined(joined), to: id.loop, from: currentLoop, wake: &wake)
-                order(event, in: &st, quietAbove: limits.presenceNoticeMaxMembers)
-                post(event, room: room, state: st, except: id, currentLoop: currentLoop, wake: &wake)
+                admit(id, source: source, joinSequence: joinSequence, wantsRoster: wantsRoster, event: event, to: room, state: &st,
+                      quietAbove: limits.presenceNoticeMaxMembers, currentLoop: currentLoop, wake: &wake)
                 return true
             }
             ring(wake)
             if let restored, !restored.sequences.isEmpty { charge(restored.grew, room, restored.sequences, currentLoop) }
+            if mustSync, let relay { relay.sync(room) }
             if joined { return .success(room) }
         }
+    }
+
+    /// Under the room's lock: `id` becomes a member, its loop gets `.joined` and the others
+    /// the join event.
+    private func admit(
+        _ id: ConnectionID, source: EventSource, joinSequence: UInt32, wantsRoster: Bool, event: RoomEvent, to room: Room,
+        state st: inout Room.State, quietAbove: Int, currentLoop: Int, wake: inout LoopSet
+    ) {
+        st.members[id] = source.nick
+        st.membersPerLoop[id.loop] += 1
+        let joined = JoinedRoom(
+            id: id, room: room, sequence: joinSequence, history: st.history.events,
+            roster: wantsRoster ? Array(st.members.values) : nil, topic: st.topic)
+        enqueue(.joined(joined), to: id.loop, from: currentLoop, wake: &wake)
+        order(event, in: &st, quietAbove: quietAbove)
+        post(event, room: room, state: st, except: id, currentLoop: currentLoop, wake: &wake)
+    }
+
+    /// The relay's answer to `sync`: the room's last number, its newest messages (oldest first,
+    /// numbered) and topic. Joins that waited for it complete now, in the order they came.
+    /// Called on the relay's thread (no loop).
+    public func restoreRelayed(_ room: Room, lastSequence: UInt64, history: [RoomEvent], topic: RoomTopic?) {
+        let quietAbove = limits.presenceNoticeMaxMembers
+        var wake = LoopSet()
+        let restored = room.state.withLock { st -> (Int, Range<UInt64>)? in
+            guard !st.removed, !st.restored else { return nil }
+            st.restored = true
+            st.sequence = max(st.sequence, lastSequence)
+            if let topic { st.topic = topic }
+            let first = st.history.appended
+            var grew = 0
+            for event in history { grew += st.history.append(event) }
+            let waiting = st.pendingJoins
+            st.pendingJoins = []
+            for j in waiting {
+                let event = RoomEvent(kind: .join, room: room.name, source: j.source, text: "", time: RoomEvent.now())
+                admit(j.id, source: j.source, joinSequence: j.sequence, wantsRoster: j.wantsRoster, event: event, to: room,
+                      state: &st, quietAbove: quietAbove, currentLoop: -1, wake: &wake)
+            }
+            return (grew, first..<st.history.appended)
+        }
+        ring(wake)
+        if let restored, !restored.1.isEmpty { charge(restored.0, room, restored.1, -1) }
+    }
+
+    /// Whether the room still waits for its past from the relay (a relay that lost its request
+    /// with its connection asks again).
+    public func awaitsRelayedPast(_ room: Room) -> Bool {
+        room.state.withLock { !$0.removed && !$0.restored }
     }
 
     /// Loads the archived past of a room created anew: its sequence continues, its history holds
@@ -234,11 +323,15 @@ public final class ChatHub: Sendable {
         let quietAbove = limits.presenceNoticeMaxMembers
         var wake = LoopSet()
         room.state.withLock { st in
+            if let waiting = st.pendingJoins.firstIndex(where: { $0.id == id }) {
+                st.pendingJoins.remove(at: waiting)
+                return
+            }
             guard st.members.removeValue(forKey: id) != nil else { return }
             st.membersPerLoop[id.loop] -= 1
             if let event {
                 // Crowded by the count before the leave, as the join was judged.
-                st.sequence &+= 1
+                if relay == nil { st.sequence &+= 1 }
                 event.sequence = st.sequence
                 event.crowded = st.members.count >= quietAbove
                 post(event, room: room, state: st, except: id, currentLoop: currentLoop, wake: &wake)
@@ -270,6 +363,23 @@ public final class ChatHub: Sendable {
         var wake = LoopSet()
         enqueue(.direct(id, event), to: id.loop, from: currentLoop, wake: &wake)
         ring(wake)
+    }
+
+    /// Tells one connection that something it sent was not taken (a send the relay refused).
+    public func refuse(_ id: ConnectionID, _ reason: String) {
+        guard id != .none else { return }
+        mailboxes[id.loop].post(.refused(id, reason))
+    }
+
+    /// A server notice for every logged-in connection on every loop (the cluster link's state).
+    public func tellEveryone(_ text: String) {
+        for m in mailboxes { m.post(.noticeToAll(text)) }
+    }
+
+    /// A server notice for the members of `room` on this node (messages the relay lost).
+    public func tell(room: Room, _ text: String) {
+        let loops = room.state.withLock { st in (0..<loopCount).filter { st.membersPerLoop[$0] > 0 } }
+        for l in loops { mailboxes[l].post(.roomNotice(roomID: room.id, text)) }
     }
 
     public func shutdown(deadline: UInt64) {

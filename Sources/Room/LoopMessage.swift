@@ -11,6 +11,13 @@ public enum LoopMessage: Sendable {
     indirect case joined(JoinedRoom)
     /// `event` (a private message) for one connection.
     case direct(ConnectionID, RoomEvent)
+    /// An error for one connection: something it sent was not taken (e.g. the cluster link is
+    /// down), and why.
+    case refused(ConnectionID, String)
+    /// A server notice for every logged-in connection of the loop.
+    case noticeToAll(String)
+    /// A server notice for the loop's members of room `roomID`.
+    case roomNotice(roomID: Int, String)
     /// New limits after a reload.
     /// (indirect: keeps every mailbox slot as small as a `.deliver`.)
     indirect case reconfigure(ChatLimits)

@@ -21,6 +21,16 @@ public final class Room: Sendable {
         var removed = false
         /// Set once the archive's past (history, last sequence) was loaded, on the first join.
         var restored = false
+        /// With a relay (`--cluster`): joins that wait for the room's past (`ChatHub.restoreRelayed`).
+        var pendingJoins: [PendingJoin] = []
+    }
+
+    /// A join to a relayed room whose past is still being fetched.
+    struct PendingJoin {
+        let id: ConnectionID
+        let source: EventSource
+        let sequence: UInt32
+        let wantsRoster: Bool
     }
 
     let state: Locked<State>
@@ -53,6 +63,9 @@ public final class Room: Sendable {
         let older = before.map { b in held.filter { $0.sequence < b } } ?? held
         return Array(older.suffix(max(0, limit)))
     }
+
+    /// Whether the directory dropped the room (a later join of its name makes a new one).
+    public var isRemoved: Bool { state.withLock { $0.removed } }
 
     /// Whether `id` is a member.
     public func contains(_ id: ConnectionID) -> Bool { state.withLock { $0.members[id] != nil } }

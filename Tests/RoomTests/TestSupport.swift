@@ -111,6 +111,12 @@ func describe(_ m: LoopMessage) -> String {
         return "joined \(j.id) #\(j.room.name) seq \(j.sequence) history \(j.history.map(text))"
     case .direct(let id, let event):
         return "direct \(id) [\(text(event))]"
+    case .refused(let id, let reason):
+        return "refused \(id) \(reason)"
+    case .noticeToAll(let text):
+        return "notice to all \(text)"
+    case .roomNotice(let roomID, let text):
+        return "notice r\(roomID) \(text)"
     case .reconfigure(let limits):
         return "reconfigure history \(limits.history)"
     case .shutdown(let deadline):

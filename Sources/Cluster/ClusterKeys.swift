@@ -1,0 +1,21 @@
+import Room
+
+/// Redis names of one room. Every key and the channel carry the room's folded name as a hash
+/// tag (`{…}`), so they share one Redis Cluster slot and a script may touch them together
+/// (cluster-anchors.md: "keys without a {room} tag" is pitfall 5).
+struct ClusterKeys {
+    /// The room's folded name (`NameKey`): "Lobby" and "lobby" are one room everywhere.
+    let room: String
+    /// Hash: `epoch` (one life of the room's data), `seq` (the last number), `topic` (a payload).
+    var meta: String { "chatd:{\(room)}:meta" }
+    /// Stream of payloads, entry IDs `<number>-0`, MAXLEN-bounded.
+    var log: String { "chatd:{\(room)}:log" }
+    var channel: String { "chatd:{\(room)}:ch" }
+
+    /// What every node subscribes to (PSUBSCRIBE): all rooms' channels.
+    static let channelPattern = "chatd:{*}:ch"
+
+    init(roomName: String) {
+        room = NameKey.fold(roomName)
+    }
+}
