@@ -87,7 +87,7 @@ let package = Package(
         .target(
             name: "ChatDaemon",
             dependencies: [
-                "Room", "Store", "Cluster", "Systemd", "EventLoop", "ChatProtocol", "IRCProtocol", "WebProtocol", "TLS", "CBuildInfo",
+                "Room", "Store", "Cluster", "Redis", "Systemd", "EventLoop", "ChatProtocol", "IRCProtocol", "WebProtocol", "TLS", "CBuildInfo",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],

@@ -5,6 +5,7 @@
 import EventLoop
 import Glibc
 import Logging
+import Redis
 import Room
 
 /// The wire format a listener speaks (DESIGN.md §7): `SCHEME://` in front of a listen address,
@@ -216,6 +217,9 @@ public enum ChatConfigKey: String, CaseIterable, Sendable {
     case tlsMaxHandshakes = "tls-max-handshakes"
     case webRoot = "web-root"
     case httpAllowedOrigins = "http-allowed-origins"
+    case cluster = "cluster"
+    case nodeName = "node-name"
+    case clusterStreamLength = "cluster-stream-length"
 
     /// `--max-message-bytes`
     public var flag: String { "--" + rawValue }
@@ -312,8 +316,20 @@ public struct ChatConfig: Sendable, Equatable {
     /// Origins besides the page's own host that may open a WebSocket (RFC 6455 §10.2), e.g.
     /// `https://chat.example.org`; `*` allows any. Empty = same host only. Read at start-up only.
     public var httpAllowedOrigins: [String] = []
+    /// `redis://[USER:PASS@]HOST:PORT[/DB]` or `unix://PATH[?db=N]`: join the daemons using this
+    /// Redis into one chat service (rooms span nodes, one order per room); nil = a standalone
+    /// daemon. Read at start-up only.
+    public var cluster: String? = nil
+    /// This node's name in the cluster (logs, STATUS=); nil = host name and process ID.
+    public var nodeName: String? = nil
+    /// Messages each room's stream in Redis keeps (XADD MAXLEN): how far back a node that
+    /// missed messages (a Redis reconnect, a pause) recovers them. 1...100,000,000.
+    public var clusterStreamLength: Int = 10_000
 
     public init() {}
+
+    /// `nodeName`, or host name and process ID.
+    public var resolvedNodeName: String { nodeName ?? "\(Self.hostName())-\(getpid())" }
 
     /// gethostname(2), or "chatd" when it fails or returns something unusable as a server name.
     public static func hostName() -> String {
@@ -407,6 +423,17 @@ public struct ChatConfig: Sendable, Equatable {
             throw ConfigError("state-dir must be an absolute path (got '\(stateDir)')", key: ChatConfigKey.stateDir.rawValue)
         }
         try check(.shutdownTimeout, shutdownTimeout, 0...3600)
+        try check(.clusterStreamLength, clusterStreamLength, 1...100_000_000, unit: " messages")
+        if let cluster {
+            do {
+                _ = try RedisEndpoint(parsing: cluster)
+            } catch {
+                throw ConfigError("cluster: \(error.description)", key: ChatConfigKey.cluster.rawValue)
+            }
+        }
+        if let nodeName, nodeName.isEmpty || nodeName.utf8.count > 200 {
+            throw ConfigError("node-name must be 1-200 bytes", key: ChatConfigKey.nodeName.rawValue)
+        }
         try check(.ircPingInterval, ircPingInterval, 1...86_400)
         try check(.ircPingTimeout, ircPingTimeout, 1...3600)
         guard Self.isServerName(serverName) else {

@@ -1,6 +1,8 @@
+import Cluster
 import EventLoop
 import Glibc
 import Logging
+import Redis
 import Room
 import Store
 import Synchronization
@@ -30,6 +32,8 @@ public final class ChatServer: @unchecked Sendable {
     var tls: ReloadableTLSContext?
     /// Rooms' history beyond the process (`--history-store`); closed after the loops stop.
     private(set) var historyStore: (any HistoryStore)?
+    /// The link to the other nodes over Redis (`--cluster`); nil for a standalone daemon.
+    public private(set) var cluster: ClusterLink?
     public private(set) var boundAddresses: [SocketAddress] = []
     /// The protocol of each of `boundAddresses`.
     public private(set) var boundSchemes: [ListenScheme] = []
@@ -75,10 +79,15 @@ public final class ChatServer: @unchecked Sendable {
         let n = config.resolvedThreads
         loops = try (0..<n).map { i throws(Errno) in try EventLoop(index: i) }
         let limits = ChatLimits(config)
-        historyStore = Self.openHistoryStore(config, logger: logger)
+        if let url = config.cluster {
+            // In a cluster the rooms' streams in Redis are the history: no local store.
+            cluster = try Self.makeClusterLink(url, config, logger: logger)
+        } else {
+            historyStore = Self.openHistoryStore(config, logger: logger)
+        }
         hub = ChatHub(
             loopCount: n, limits: limits, doorbells: loops.map { l in { @Sendable in l.wakeUp() } },
-            archive: historyStore.map(StoreArchive.init))
+            archive: historyStore.map(StoreArchive.init), relay: cluster?.relay)
         let irc = IRCServerSettings(config, chatHistory: hub.archive != nil)
         let web = try webSettings()
         workers = loops.map { LoopWorker(loop: $0, hub: hub, limits: limits, irc: irc, web: web, logger: logger) }
@@ -130,6 +139,7 @@ public final class ChatServer: @unchecked Sendable {
             let handoff = UnsafeTransfer(w)
             threads.append(LoopThread.spawn(name: "chatd-loop-\(w.loop.index)") { handoff.value.loop.run(handoff.value) })
         }
+        cluster?.start(hub: hub)
         logger.info(
             "chatd \(ChatDaemonVersion.description) started",
             metadata: [
@@ -202,6 +212,7 @@ public final class ChatServer: @unchecked Sendable {
         controller.reaper?.join()
         controller.metrics?.closeAll()
         for fd in metricsListeners { Posix.close(fd) }
+        cluster?.stop()
         logger.info("chatd stopped")
         return 0
     }
@@ -243,8 +254,25 @@ public final class ChatServer: @unchecked Sendable {
 
     func statusLine(messagesPerSecond: Int, deliveriesPerSecond: Int) -> String {
         let s = stats
-        return "\(grouped(s.connections)) clients in \(grouped(s.rooms)) rooms, "
+        let line = "\(grouped(s.connections)) clients in \(grouped(s.rooms)) rooms, "
             + "\(grouped(messagesPerSecond)) msg/s in, \(grouped(deliveriesPerSecond)) deliveries/s out"
+        guard let cluster else { return line }
+        return line + ", cluster link \(cluster.status.state)"
+    }
+
+    static func makeClusterLink(_ url: String, _ config: ChatConfig, logger: Logger) throws -> ClusterLink {
+        let endpoint: RedisEndpoint
+        do {
+            endpoint = try RedisEndpoint(parsing: url)
+        } catch {
+            throw ChatServerError("cluster: \(error)")
+        }
+        var logger = logger
+        logger[metadataKey: "chat.node"] = "\(config.resolvedNodeName)"
+        let settings = ClusterLink.Settings(
+            endpoint: endpoint, nodeName: config.resolvedNodeName, streamLength: config.clusterStreamLength, replay: config.history)
+        logger.info("cluster mode: rooms' order and history are kept in Redis", metadata: ["chat.cluster": "\(endpoint)"])
+        return try ClusterLink(settings: settings, logger: logger)
     }
 }
 

@@ -60,6 +60,9 @@ public struct ConfigOverrides: Sendable, Equatable {
     public var webRoot: String?
     /// Comma-separated, as in the file and the environment.
     public var httpAllowedOrigins: String?
+    public var cluster: String?
+    public var nodeName: String?
+    public var clusterStreamLength: Int?
 
     public init() {}
 }
@@ -156,6 +159,9 @@ public struct ConfigLoader: Sendable {
                     }
                 }
             case .stateDir: reader.string(forKey: name).map { config.stateDir = $0.isEmpty ? nil : $0 }
+            case .cluster: reader.string(forKey: name).map { config.cluster = $0.isEmpty ? nil : $0 }
+            case .nodeName: reader.string(forKey: name).map { config.nodeName = $0.isEmpty ? nil : $0 }
+            case .clusterStreamLength: reader.int(forKey: name).map { config.clusterStreamLength = $0 }
             case .historyCommitMs: reader.int(forKey: name).map { config.historyCommitMs = $0 }
             case .historyKeepDays: reader.int(forKey: name).map { config.historyKeepDays = $0 }
             case .historyKeepPerRoom: reader.int(forKey: name).map { config.historyKeepPerRoom = $0 }
@@ -228,14 +234,15 @@ extension ChatConfigKey {
         switch self {
         case .listen: .addresses
         case .threads, .maxMessageBytes, .queueSoftBytes, .queueHardBytes, .msgBurst, .maxConnsPerIP, .maxConns,
-            .history, .historyBudgetBytes, .tlsMaxHandshakes, .historyCommitMs, .historyKeepDays, .historyKeepPerRoom:
+            .history, .historyBudgetBytes, .tlsMaxHandshakes, .historyCommitMs, .historyKeepDays, .historyKeepPerRoom,
+            .clusterStreamLength:
             .int
         case .handshakeTimeout, .idleTimeout, .queueSoftSeconds, .msgRate, .shutdownTimeout, .ircPingInterval,
             .ircPingTimeout:
             .double
         case .historyPrivate: .bool
         case .logLevel, .motd, .serverName, .networkName, .ircPassword, .tlsCert, .tlsKey, .historyStore, .stateDir,
-            .webRoot, .httpAllowedOrigins: .string
+            .webRoot, .httpAllowedOrigins, .cluster, .nodeName: .string
         }
     }
 }
@@ -264,6 +271,9 @@ extension ConfigOverrides {
         put(.historyBudgetBytes, historyBudgetBytes.map { .int($0) })
         put(.historyStore, historyStore.map { .string($0.rawValue) })
         put(.stateDir, stateDir.map { .string($0) })
+        put(.cluster, cluster.map { .string($0) })
+        put(.nodeName, nodeName.map { .string($0) })
+        put(.clusterStreamLength, clusterStreamLength.map { .int($0) })
         put(.historyCommitMs, historyCommitMs.map { .int($0) })
         put(.historyKeepDays, historyKeepDays.map { .int($0) })
         put(.historyKeepPerRoom, historyKeepPerRoom.map { .int($0) })

@@ -177,6 +177,25 @@ struct ChatdCommand: ParsableCommand {
     var historyStore: String?
 
     @Option(
+        name: .customLong("cluster"),
+        help: ArgumentHelp(
+            "Join the daemons using this Redis into one chat service: redis://[USER:PASS@]HOST:PORT[/DB] or unix://PATH. (default: standalone)",
+            valueName: "url"))
+    var cluster: String?
+
+    @Option(
+        name: .customLong("node-name"),
+        help: ArgumentHelp("This node's name in the cluster. (default: host name and process ID)", valueName: "name"))
+    var nodeName: String?
+
+    @Option(
+        name: .customLong("cluster-stream-length"),
+        help: ArgumentHelp(
+            "Messages each room keeps in Redis for recovery and replay. (default: \(defaults.clusterStreamLength))",
+            valueName: "n"))
+    var clusterStreamLength: Int?
+
+    @Option(
         name: .customLong("state-dir"),
         help: ArgumentHelp(
             "Directory for the history database. (default: $STATE_DIRECTORY under systemd, else $XDG_STATE_HOME/chatd or ~/.local/state/chatd)",
@@ -313,6 +332,9 @@ struct ChatdCommand: ParsableCommand {
             }
         }
         o.stateDir = stateDir
+        o.cluster = cluster
+        o.nodeName = nodeName
+        o.clusterStreamLength = clusterStreamLength
         o.historyCommitMs = historyCommitMs
         o.historyKeepDays = historyKeepDays
         o.historyKeepPerRoom = historyKeepPerRoom
