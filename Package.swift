@@ -145,8 +145,7 @@ let package = Package(
             dependencies: ["Store", "EventLoop", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "EventLoop", "COpenSSL"], exclude: ["tls_peer.py"], swiftSettings: strict),
-.testTarget(name: "RedisTests", dependencies: ["Redis", "EventLoop"], swiftSettings: strict),
-        .testTarget(
+.testTarget(
             name: "ClusterTests",
             dependencies: ["Cluster", "Redis", "Room", "EventLoop", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
