@@ -14,6 +14,9 @@ PKGS+=(python3-websockets python3-selenium chromium chromium-driver)
 # client's own text parser and scrapes chatd with a real Prometheus server (promtool checks the
 # packaged alerting rules).
 PKGS+=(prometheus python3-prometheus-client)
+# --cluster: hiredis's RESP reader/formatter (Sources/CHiredis); the cluster tests start their own
+# redis-server on loopback ports (Debian's, the engine issue 15 builds on).
+PKGS+=(libhiredis-dev redis-server)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
