@@ -115,6 +115,7 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
             "CHATD_TLS_CERT": "/run/credentials/chatd.service/tls.crt", "CHATD_TLS_KEY": "/run/credentials/chatd.service/tls.key",
             "CHATD_TLS_MAX_HANDSHAKES": "10", "CHATD_HISTORY_PRIVATE": "true",
             "CHATD_WEB_ROOT": "/usr/share/chatd/www", "CHATD_HTTP_ALLOWED_ORIGINS": "*",
+            "CHATD_CLUSTER": "redis://127.0.0.1:6380/2", "CHATD_NODE_NAME": "node-b", "CHATD_CLUSTER_STREAM_LENGTH": "77",
         ]
         #expect(env.count == ChatConfigKey.allCases.count)
         #expect(Set(env.keys) == Set(ChatConfigKey.allCases.map(\.environmentVariable)))
@@ -145,6 +146,16 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
         #expect(c.tlsMaxHandshakes == 10)
         #expect(c.webRoot == "/usr/share/chatd/www")
         #expect(c.httpAllowedOrigins == ["*"])
+        #expect(c.cluster == "redis://127.0.0.1:6380/2" && c.nodeName == "node-b" && c.clusterStreamLength == 77)
+    }
+
+    /// A cluster URL is checked at load: a bad one names the key and what is expected.
+    @Test func badClusterURL() {
+        for bad in ["redis://redis.example.com:6379", "tcp://127.0.0.1:6379", "redis://127.0.0.1"] {
+            #expect(throws: ConfigError.self, "\(bad)") {
+                try ConfigLoader(configFile: nil, overrides: ConfigOverrides(), environment: ["CHATD_CLUSTER": bad]).loadBlocking()
+            }
+        }
     }
 
     @Test func everyOverrideApplies() throws {

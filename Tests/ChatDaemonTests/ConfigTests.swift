@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func keyNamesFlagsAndEnvironmentVariables() {
-        #expect(ChatConfigKey.allCases.count == 33)
+        #expect(ChatConfigKey.allCases.count == 36)
         #expect(ChatConfigKey.maxConnsPerIP.rawValue == "max-conns-per-ip")
         #expect(ChatConfigKey.maxConnsPerIP.flag == "--max-conns-per-ip")
         #expect(ChatConfigKey.maxConnsPerIP.environmentVariable == "CHATD_MAX_CONNS_PER_IP")
@@ -64,6 +64,7 @@ import Testing
                 "history-keep-per-room", "history-private", "shutdown-timeout", "log-level", "motd", "server-name", "network-name",
                 "irc-ping-interval", "irc-ping-timeout", "irc-password", "tls-cert", "tls-key", "tls-max-handshakes",
                 "web-root", "http-allowed-origins",
+                "cluster", "node-name", "cluster-stream-length",
             ])
     }
 
