@@ -28,6 +28,7 @@ extension LoopWorker {
                 guard let list = members[roomID] else { continue }
                 for conn in list.framed { serverNotice(text, to: conn) }
                 for conn in list.irc { serverNotice(text, to: conn) }
+                for conn in list.web { serverNotice(text, to: conn) }
             case .reconfigure(let newLimits):
                 apply(newLimits)
             case .shutdown(let deadline):

@@ -28,20 +28,24 @@ extension LoopWorker {
         }
     }
 
-    /// A `*` line from the server (framed notice, IRC server NOTICE).
+    /// A `*` line from the server (framed notice, IRC server NOTICE, chatd.v1 notice).
     func serverNotice(_ text: String, to conn: Connection) {
         switch conn.wire {
         case .framed: reply(conn, FramedEncoding.notice(text))
         case .irc: send(conn, ircReply(conn).notice(text))
+        case .http: reply(conn, WebEncoding.notice(text))
+        case .metrics: ListenScheme.notAChatProtocol()
         }
     }
 
-    /// Something `conn` sent was not taken: a framed error (the client stays connected), an
-    /// IRC server NOTICE.
+    /// Something `conn` sent was not taken (the client stays connected): a framed error, an
+    /// IRC server NOTICE, a chatd.v1 error with code `not_sent`.
     func refuse(_ reason: String, to conn: Connection) {
         switch conn.wire {
         case .framed: reply(conn, FramedEncoding.error(reason))
         case .irc: send(conn, ircReply(conn).notice(reason))
+        case .http: reply(conn, WebEncoding.error("not_sent", reason))
+        case .metrics: ListenScheme.notAChatProtocol()
         }
     }
 

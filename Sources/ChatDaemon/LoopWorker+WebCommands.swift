@@ -46,7 +46,7 @@ extension LoopWorker {
             guard let joined = webRoom(conn, room) else { return }
             let kind: RoomEventKind = if case .me = message { .action } else { .message }
             let event = RoomEvent(kind: kind, room: joined.name, source: conn.source, text: text, time: RoomEvent.now())
-            hub.publish(event, in: joined, except: .none, currentLoop: loop.index)
+            hub.publish(event, in: joined, sender: conn.id, except: .none, currentLoop: loop.index)
         case .msg(let to, let text):
             guard !text.isEmpty else { return webError(conn, "empty-message", "empty message") }
             guard let target = hub.nicknames.lookup(to) else { return webError(conn, "no-such-user", "no such user: \(to)") }
