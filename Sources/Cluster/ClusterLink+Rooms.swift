@@ -8,9 +8,9 @@ import Synchronization
 /// and gap fetches, and what the rooms' stream state machines ask for.
 extension ClusterLink {
     func publish(_ event: RoomEvent, in room: Room, sender: ConnectionID, except: ConnectionID) {
-        guard up, commands.pendingOutputBytes < settings.maxQueuedBytes else {
+        guard canPublish, commands.pendingOutputBytes < settings.maxQueuedBytes else {
             status.refused.add(1, ordering: .relaxed)
-            hubRefuse(sender, up
+            hubRefuse(sender, canPublish
                 ? "not sent: the cluster link is busy; try again"
                 : "not sent: the cluster link is down; try again when it is back")
             return

@@ -152,20 +152,23 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
 
     // MARK: connections
 
+    /// Opens whichever connection is closed.
     private func connect() {
-        guard !closing, commands.state == .closed, subscriber.state == .closed else { return }
+        guard !closing else { return }
         do {
-            try commands.open(settings.endpoint)
-            try subscriber.open(settings.endpoint)
+            if commands.state == .closed { try commands.open(settings.endpoint) }
+            if subscriber.state == .closed { try subscriber.open(settings.endpoint) }
         } catch {
-            linkLost("cannot connect: \(error)")
+            commandsLost("cannot connect: \(error)")
         }
     }
 
     public func redisConnectionDidConnect(_ connection: RedisConnection) {
         let handshake = settings.endpoint.handshake
+        // CLIENT SETNAME: `CLIENT LIST` shows which node and role each connection is.
+        let name = ["CLIENT", "SETNAME", "chatd-\(connection.name)-\(Self.clientName(settings.nodeName))"]
         if connection === commands {
-            for command in handshake {
+            for command in handshake + [name] {
                 commands.send(command, flush: false)
                 enqueuePendingReply(.handshake)
             }
@@ -174,15 +177,19 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
                 enqueuePendingReply(.loadScript(i))
             }
         } else {
-            subscriberHandshakeLeft = handshake.count
-            for command in handshake { subscriber.send(command, flush: false) }
+            subscriberHandshakeLeft = handshake.count + 1
+            for command in handshake + [name] { subscriber.send(command, flush: false) }
             subscriber.send(["PSUBSCRIBE", ClusterKeys.channelPattern], flush: false)
         }
     }
 
     public func redisConnection(_ connection: RedisConnection, didClose reason: String) {
         guard !closing else { return }
-        linkLost("\(connection.name) connection: \(reason)")
+        if connection === commands {
+            commandsLost("commands connection: \(reason)")
+        } else {
+            subscriberLost("subscriber connection: \(reason)")
+        }
     }
 
     public func redisConnection(_ connection: RedisConnection, didReceive value: RedisValue) {
@@ -193,17 +200,15 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
         }
     }
 
-    private func linkLost(_ reason: String) {
+    /// Without the command connection nothing can be sent: clients are told once, and every
+    /// sender whose message was in flight is told it may not have been sent.
+    private func commandsLost(_ reason: String) {
         let wasUp = up
         up = false
         commandsReady = false
-        subscribed = false
         closing = true
         commands.close(reason: reason)
-        subscriber.close(reason: reason)
         closing = false
-        // Replies still owed will never come: senders whose message may not have reached
-        // Redis are told so (it may still have been published; they can check /history).
         while let p = dequeuePendingReply() {
             if case .publish(let sender) = p {
                 status.refused.add(1, ordering: .relaxed)
@@ -213,14 +218,25 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
         pending.removeAll(keepingCapacity: true)
         pendingHead = 0
         status.set(.down)
+        if wasUp { status.disconnects.add(1, ordering: .relaxed) }
         if wasUp || !announcedDown {
-            status.disconnects.add(wasUp ? 1 : 0, ordering: .relaxed)
             logger.warning("cluster link down", metadata: ["chat.cluster": "\(settings.endpoint)", "chat.reason": "\(reason)"])
         }
         if !announcedDown {
             announcedDown = true
             hub?.tellEveryone("cluster link down: messages cannot be sent until it is back")
         }
+        scheduleReconnect()
+    }
+
+    /// Without the subscription sends are still taken (Redis numbers and stores them); this
+    /// node delivers them once it has resubscribed and fetched what it missed.
+    private func subscriberLost(_ reason: String) {
+        if up { status.disconnects.add(1, ordering: .relaxed) }
+        up = false
+        subscribed = false
+        status.set(.connecting)
+        logger.warning("cluster subscription lost; resubscribing", metadata: ["chat.cluster": "\(settings.endpoint)", "chat.reason": "\(reason)"])
         scheduleReconnect()
     }
 
@@ -238,10 +254,6 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
         reconnectDelay = 0
         status.set(.up)
         logger.notice("cluster link up", metadata: ["chat.cluster": "\(settings.endpoint)", "chat.node": "\(origin)"])
-        if announcedDown {
-            announcedDown = false
-            hub?.tellEveryone("cluster link restored")
-        }
         // Whatever was asked before went with the old connection; whatever was published
         // while unsubscribed is in the streams.
         for key in Array(rooms.keys) {
@@ -250,14 +262,30 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
         }
     }
 
+    /// Letters, digits, '.', '-', '_' (CLIENT SETNAME takes no spaces).
+    static func clientName(_ node: String) -> String {
+        String(node.unicodeScalars.prefix(64).map { s -> Character in
+            (s.isASCII && (s.properties.isAlphabetic || ("0"..."9").contains(s) || s == "." || s == "-" || s == "_")) ? Character(s) : "_"
+        })
+    }
+
     func scriptHash(_ i: Int) -> String { scriptHashes[i] }
 
     func setScriptHash(_ i: Int, _ sha: String) { scriptHashes[i] = sha }
 
     func commandsAreReady() {
         commandsReady = true
+        if announcedDown {
+            announcedDown = false
+            logger.notice("cluster link restored: sending again", metadata: ["chat.cluster": "\(settings.endpoint)"])
+            hub?.tellEveryone("cluster link restored")
+        }
         maybeUp()
     }
+
+    /// Sends go to Redis whenever the command connection is ready (the subscription may be
+    /// catching up).
+    var canPublish: Bool { commandsReady }
 
     func subscriptionConfirmed() {
         subscribed = true

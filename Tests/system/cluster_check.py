@@ -1,0 +1,362 @@
+#!/usr/bin/env python3
+"""chatd --cluster end to end: 3 nodes + 1 redis-server on loopback ports, real processes.
+
+Each check prints "ok NAME" or "FAIL NAME: why"; the script exits non-zero on any failure.
+Every process it starts is stopped by its PID at the end (also on failure). Waits are
+conditions with deadlines, never bare sleeps (senders are paced, which is not a wait).
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+CHATD = sys.argv[1]
+WORK = tempfile.mkdtemp(prefix="chatd-cluster-")
+PROCS = []
+FAILED = []
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_for(cond, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.01)
+    return cond()
+
+
+def check(name, ok, why=""):
+    if ok:
+        print(f"ok {name}")
+    else:
+        print(f"FAIL {name}: {why}")
+        FAILED.append(name)
+
+
+class Redis:
+    def __init__(self):
+        self.port = free_port()
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", WORK, "--save", "",
+             "--appendonly", "no", "--logfile", f"{WORK}/redis.log"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        PROCS.append(self.proc)
+        if not wait_for(lambda: self.cli("PING") == "PONG"):
+            raise SystemExit("FAIL cluster: redis-server did not start")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+    def cli(self, *args):
+        r = subprocess.run(["redis-cli", "-p", str(self.port), *args], capture_output=True, text=True, timeout=10)
+        return r.stdout.strip()
+
+
+class Node:
+    def __init__(self, name, redis):
+        self.name = name
+        self.framed = free_port()
+        self.irc = free_port()
+        self.log = f"{WORK}/node-{name}.log"
+        self.proc = subprocess.Popen(
+            [CHATD, "--listen", f"framed://127.0.0.1:{self.framed}", "--listen", f"irc://127.0.0.1:{self.irc}",
+             "--cluster", f"redis://127.0.0.1:{redis.port}", "--node-name", name, "--threads", "2",
+             "--msg-rate", "0", "--shutdown-timeout", "1", "--history", "50"],
+            stdin=subprocess.DEVNULL, stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
+        PROCS.append(self.proc)
+
+    def logged(self, text):
+        with open(self.log, errors="replace") as f:
+            return text in f.read()
+
+
+def frame(text):
+    payload = text.encode()
+    return f"{len(payload):<10}".encode() + payload
+
+
+class Framed:
+    """A framed client: every delivery is (sender, text); server lines have sender '*'."""
+
+    def __init__(self, port, name):
+        self.name = name
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.sock.settimeout(None)
+        self.lines = []
+        self.lock = threading.Lock()
+        self.sock.sendall(frame(name))
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _recv(self, n):
+        data = b""
+        while len(data) < n:
+            chunk = self.sock.recv(n - len(data))
+            if not chunk:
+                return None
+            data += chunk
+        return data
+
+    def _frame(self):
+        header = self._recv(10)
+        if header is None:
+            return None
+        payload = self._recv(int(header.decode().strip()))
+        return None if payload is None else payload.decode(errors="replace")
+
+    def _read(self):
+        try:
+            while True:
+                sender = self._frame()
+                text = self._frame() if sender is not None else None
+                if text is None:
+                    return
+                with self.lock:
+                    self.lines.append((sender, text))
+        except OSError:
+            return
+
+    def say(self, text):
+        self.sock.sendall(frame(text))
+
+    def snapshot(self):
+        with self.lock:
+            return list(self.lines)
+
+    def texts(self, prefix):
+        return [t for s, t in self.snapshot() if s != "*" and t.startswith(prefix)]
+
+    def notices(self):
+        return [t for s, t in self.snapshot() if s == "*"]
+
+    def saw(self, text):
+        return any(t == text for s, t in self.snapshot())
+
+
+class IRC:
+    def __init__(self, port, nick):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.sock.settimeout(None)
+        self.lines = []
+        self.lock = threading.Lock()
+        self.send(f"NICK {nick}")
+        self.send(f"USER {nick} 0 * :{nick}")
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def send(self, line):
+        self.sock.sendall(line.encode() + b"\r\n")
+
+    def _read(self):
+        buf = b""
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return
+                buf += chunk
+                while b"\r\n" in buf:
+                    line, buf = buf.split(b"\r\n", 1)
+                    text = line.decode(errors="replace")
+                    if text.startswith("PING"):
+                        self.send("PONG" + text[4:])
+                    with self.lock:
+                        self.lines.append(text)
+        except OSError:
+            return
+
+    def privmsgs(self, prefix):
+        """(nick, text) of channel PRIVMSGs whose text starts with prefix."""
+        out = []
+        with self.lock:
+            lines = list(self.lines)
+        for line in lines:
+            parts = line.split(" ", 3)
+            if len(parts) == 4 and parts[1] == "PRIVMSG" and parts[3].startswith(":" + prefix):
+                out.append((parts[0][1:].split("!")[0], parts[3][1:]))
+        return out
+
+    def has(self, fragment):
+        with self.lock:
+            return any(fragment in line for line in self.lines)
+
+
+def send_paced(client, texts, interval):
+    for t in texts:
+        client.say(t)
+        if interval:
+            time.sleep(interval)
+
+
+def main():
+    redis = Redis()
+    redis.start()
+    nodes = [Node(n, redis) for n in ("A", "B", "C")]
+    A, B, C = nodes
+    for n in nodes:
+        if not wait_for(lambda: n.logged("cluster link up"), 15):
+            raise SystemExit(f"FAIL cluster: node {n.name} did not link up (see {n.log})")
+
+    # 1. Cross-node chat, framed and IRC.
+    obs = {n.name: Framed(n.framed, f"obs{n.name}") for n in nodes}
+    irc = IRC(C.irc, "ircc")
+    if not wait_for(lambda: irc.has(" 001 ")):
+        raise SystemExit("FAIL cluster: IRC registration on node C")
+    irc.send("JOIN #lobby")
+    check("irc-join", wait_for(lambda: irc.has(" 366 ")), "no end of NAMES")
+    alice = Framed(A.framed, "alice")
+    # Joins complete once the room's past is read: probe until every observer hears alice.
+    probe = 0
+    while probe < 100 and not all(o.texts("probe-") for o in obs.values()):
+        alice.say(f"probe-{probe}")
+        probe += 1
+        wait_for(lambda: all(o.texts("probe-") for o in obs.values()), 0.2)
+    alice.say("hello from A")
+    check("framed-cross-node", all(wait_for(lambda o=o: o.saw("hello from A")) for o in (obs["B"], obs["C"])),
+          "B or C did not receive A's message")
+    check("framed-to-irc", wait_for(lambda: ("alice", "hello from A") in irc.privmsgs("hello")), "IRC on C missed it")
+    irc.send("PRIVMSG #lobby :hello from irc")
+    check("irc-to-framed", all(wait_for(lambda o=o: ("ircc", "hello from irc") in
+                                        [(s, t) for s, t in o.snapshot()]) for o in (obs["A"], obs["B"])),
+          "A or B did not receive the IRC message")
+
+    # 2. Three concurrent senders on three nodes: one order everywhere, nothing lost or doubled.
+    senders = {n.name: Framed(n.framed, f"s{n.name}") for n in nodes}
+    per_sender = 100
+    expected = per_sender * 3
+    # The lobby exists on every node by now: a sender's join completes before its first message.
+    threads = [threading.Thread(target=send_paced, args=(s, [f"m-{name}-{k}" for k in range(per_sender)], 0))
+               for name, s in senders.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    complete = wait_for(lambda: all(len(o.texts("m-")) >= expected for o in obs.values())
+                        and len(irc.privmsgs("m-")) >= expected, 30)
+    orders = {name: o.texts("m-") for name, o in obs.items()}
+    orders["irc"] = [t for _, t in irc.privmsgs("m-")]
+    counts = {k: len(v) for k, v in orders.items()}
+    check("concurrent-complete", complete, f"counts {counts}")
+    first = orders["A"]
+    check("concurrent-same-order", all(v == first for v in orders.values()),
+          "orders differ: " + ", ".join(f"{k}:{v[:5]}" for k, v in orders.items()))
+    check("concurrent-no-duplicates", len(set(first)) == len(first) == expected, f"{len(set(first))} distinct of {len(first)}")
+    per = {name: [int(t.rsplit("-", 1)[1]) for t in first if t.startswith(f"m-{name}-")] for name in senders}
+    check("concurrent-per-sender-order", all(v == list(range(per_sender)) for v in per.values()),
+          f"per-sender sequences out of order")
+
+    # 3. A join on C replays history written through A and B (C never had the room).
+    wa, wb, oa = Framed(A.framed, "wa"), Framed(B.framed, "wb"), Framed(A.framed, "oa")
+    for c in (wa, wb, oa):
+        c.say("/join replayroom")
+    for c in (wa, wb, oa):
+        wait_for(lambda c=c: any("replayroom" in t for t in c.notices()))
+    for k in range(10):
+        (wa if k % 2 == 0 else wb).say(f"r-{k}")
+        wait_for(lambda k=k: oa.saw(f"r-{k}"), 5)
+    written = [(s, t) for s, t in oa.snapshot() if t.startswith("r-")]
+    late = Framed(C.framed, "late")
+    late.say("/join replayroom")
+    check("replay-from-stream", wait_for(lambda: [(s, t) for s, t in late.snapshot() if t.startswith("r-")] == written),
+          f"C replayed {[(s, t) for s, t in late.snapshot() if t.startswith('r-')]}, A saw {written}")
+
+    # 4. Node C's subscriber killed mid-stream: what was published meanwhile comes from the stream.
+    def client_id(name):
+        for line in redis.cli("CLIENT", "LIST").splitlines():
+            fields = dict(f.split("=", 1) for f in line.split(" ") if "=" in f)
+            if fields.get("name") == name:
+                return fields["id"]
+        return None
+
+    sub_c = client_id("chatd-subscriber-C")
+    check("subscriber-named", sub_c is not None, "no chatd-subscriber-C in CLIENT LIST")
+    sa = senders["A"]
+    gap_texts = [f"g-{k}" for k in range(60)]
+    t = threading.Thread(target=send_paced, args=(sa, gap_texts, 0.01))
+    t.start()
+    wait_for(lambda: len(obs["C"].texts("g-")) >= 10, 5)
+    redis.cli("CLIENT", "KILL", "ID", sub_c)
+    t.join()
+    ok = wait_for(lambda: all(o.texts("g-") == gap_texts for o in obs.values()), 15)
+    check("subscriber-kill-recovered", ok, f"C got {len(obs['C'].texts('g-'))} of 60: {obs['C'].texts('g-')[:3]}…")
+    check("subscriber-kill-from-stream", wait_for(lambda: C.logged("cluster gap recovered from the stream"), 5),
+          "node C did not log a recovery (the kill did not open a gap?)")
+
+    # 5. CLIENT KILL TYPE pubsub: every node's subscription at once.
+    sb = senders["B"]
+    all_texts = [f"p-{k}" for k in range(60)]
+    t = threading.Thread(target=send_paced, args=(sb, all_texts, 0.01))
+    t.start()
+    wait_for(lambda: len(obs["A"].texts("p-")) >= 10, 5)
+    redis.cli("CLIENT", "KILL", "TYPE", "pubsub")
+    t.join()
+    ok = wait_for(lambda: all(o.texts("p-") == all_texts for o in obs.values()), 15)
+    check("pubsub-kill-recovered", ok, ", ".join(f"{k}:{len(o.texts('p-'))}" for k, o in obs.items()))
+
+    # 6. Redis restarted (no persistence): clients stay, are told once, refused sends are told;
+    # after recovery everything accepted arrives everywhere.
+    redis.stop()
+    check("redis-down-told", wait_for(lambda: all(any("cluster link down" in t for t in o.notices()) for o in obs.values())),
+          "not every client was told the link is down")
+    before = len([t for t in sa.notices() if "not sent" in t])
+    for k in range(3):
+        sa.say(f"refused-{k}")
+    check("redis-down-refused", wait_for(lambda: len([t for t in sa.notices() if "not sent" in t]) - before == 3),
+          f"refusals: {[t for t in sa.notices() if 'not sent' in t]}")
+    redis.start()
+    check("redis-back-told", wait_for(lambda: any("cluster link restored" in t for t in sa.notices()), 20),
+          "no 'cluster link restored'")
+    check("redis-down-told-once", all(sum("cluster link down" in t for t in o.notices()) == 1 for o in obs.values()),
+          "a client was told more than once")
+    after = [f"after-{k}" for k in range(5)]
+    # The subscription may still be catching up: sends are taken (stored in Redis) meanwhile.
+    wait_for(lambda: A.logged("cluster link up") and B.logged("cluster link up"), 10)
+    send_paced(sa, after, 0.01)
+    ok = wait_for(lambda: obs["B"].texts("after-") == after and obs["C"].texts("after-") == after, 20)
+    check("after-restart-delivered", ok, f"B {obs['B'].texts('after-')} C {obs['C'].texts('after-')}")
+    check("refused-never-delivered", not any(o.texts("refused-") for o in obs.values()), "a refused message was delivered")
+    check("node-alive", all(n.proc.poll() is None for n in nodes), "a node exited")
+
+
+try:
+    main()
+except SystemExit as e:
+    if e.code not in (None, 0):
+        print(e.code)
+        FAILED.append("setup")
+finally:
+    for p in PROCS:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in PROCS:
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    if FAILED:
+        for name in ("A", "B", "C"):
+            path = f"{WORK}/node-{name}.log"
+            if os.path.exists(path):
+                print(f"--- {path} (tail)")
+                with open(path, errors="replace") as f:
+                    print("".join(f.readlines()[-15:]))
+    shutil.rmtree(WORK, ignore_errors=True)
+
+print(f"cluster: {'FAIL ' + ', '.join(FAILED) if FAILED else 'all checks passed'}")
+sys.exit(1 if FAILED else 0)
