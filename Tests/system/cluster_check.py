@@ -70,7 +70,7 @@ class Redis:
 
 
 class Node:
-    def __init__(self, name, redis):
+    def __init__(self, name, redis, extra=()):
         self.name = name
         self.framed = free_port()
         self.irc = free_port()
@@ -78,7 +78,7 @@ class Node:
         self.proc = subprocess.Popen(
             [CHATD, "--listen", f"framed://127.0.0.1:{self.framed}", "--listen", f"irc://127.0.0.1:{self.irc}",
              "--cluster", f"redis://127.0.0.1:{redis.port}", "--node-name", name, "--threads", "2",
-             "--msg-rate", "0", "--shutdown-timeout", "1", "--history", "50"],
+             "--msg-rate", "0", "--shutdown-timeout", "1", "--history", "50", *extra],
             stdin=subprocess.DEVNULL, stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
         PROCS.append(self.proc)
 
@@ -308,7 +308,33 @@ def main():
     ok = wait_for(lambda: all(o.texts("p-") == all_texts for o in obs.values()), 15)
     check("pubsub-kill-recovered", ok, ", ".join(f"{k}:{len(o.texts('p-'))}" for k, o in obs.items()))
 
-    # 6. Redis restarted (no persistence): clients stay, are told once, refused sends are told;
+    # 6. A paused node whose subscription is cut while more is written than the stream keeps:
+    # the members there are told how many messages were lost, then get the rest in order.
+    D = Node("D", redis, ["--cluster-stream-length", "5"])
+    if not wait_for(lambda: D.logged("cluster link up"), 15):
+        raise SystemExit(f"FAIL cluster: node D did not link up (see {D.log})")
+    writer, reader = Framed(D.framed, "writer"), Framed(C.framed, "reader")
+    writer.say("/join lossroom")
+    reader.say("/join lossroom")
+    for c in (writer, reader):
+        wait_for(lambda c=c: any("lossroom" in t for t in c.notices()))
+    writer.say("l-0")
+    check("loss-setup", wait_for(lambda: reader.texts("l-") == ["l-0"]), f"reader got {reader.texts('l-')}")
+    C.proc.send_signal(signal.SIGSTOP)
+    try:
+        redis.cli("CLIENT", "KILL", "ID", client_id("chatd-subscriber-C"))
+        send_paced(writer, [f"l-{k}" for k in range(1, 31)], 0)
+        wait_for(lambda: redis.cli("HGET", "chatd:{lossroom}:meta", "seq") == "31", 5)
+    finally:
+        C.proc.send_signal(signal.SIGCONT)
+    lost_notice = lambda: [t for t in reader.notices() if "lost" in t]
+    check("trimmed-loss-told", wait_for(lambda: any(t.startswith("25 messages were lost") for t in lost_notice()), 15),
+          f"notices: {reader.notices()[-3:]}")
+    check("trimmed-rest-delivered", wait_for(lambda: reader.texts("l-") == ["l-0"] + [f"l-{k}" for k in range(26, 31)]),
+          f"reader got {reader.texts('l-')}")
+    check("trimmed-loss-logged", C.logged("cluster messages lost"), "node C did not log the loss")
+
+    # 7. Redis restarted (no persistence): clients stay, are told once, refused sends are told;
     # after recovery everything accepted arrives everywhere.
     redis.stop()
     check("redis-down-told", wait_for(lambda: all(any("cluster link down" in t for t in o.notices()) for o in obs.values())),
@@ -330,7 +356,7 @@ def main():
     ok = wait_for(lambda: obs["B"].texts("after-") == after and obs["C"].texts("after-") == after, 20)
     check("after-restart-delivered", ok, f"B {obs['B'].texts('after-')} C {obs['C'].texts('after-')}")
     check("refused-never-delivered", not any(o.texts("refused-") for o in obs.values()), "a refused message was delivered")
-    check("node-alive", all(n.proc.poll() is None for n in nodes), "a node exited")
+    check("node-alive", all(n.proc.poll() is None for n in nodes + [D]), "a node exited")
 
 
 try:
@@ -350,7 +376,7 @@ finally:
             p.kill()
             p.wait()
     if FAILED:
-        for name in ("A", "B", "C"):
+        for name in ("A", "B", "C", "D"):
             path = f"{WORK}/node-{name}.log"
             if os.path.exists(path):
                 print(f"--- {path} (tail)")
