@@ -7,14 +7,16 @@ extension EventSource {
     var mask: String { "\(nick)!\(user)@\(host)" }
 }
 
-/// IRC bytes of room events (Modern IRC message format, IRCv3 server-time). A room event is
-/// encoded once for all IRC recipients with the `@time=` tag first; recipients that did not
-/// negotiate server-time are sent the same bytes from `tagLength` on. Text from other protocols
-/// that does not fit one line (longer than 512 bytes, or with line breaks) becomes several lines;
-/// then the tag-less recipients need their own copy, made once in a second slot.
+/// IRC bytes of room events (Modern IRC message format, IRCv3 server-time and message-ids). A
+/// room event is encoded once for all IRC recipients with its tags first (`@time=…`, and
+/// `;msgid=…` when the history store archived it, for CHATHISTORY references); recipients that
+/// did not negotiate server-time are sent the same bytes from past the tag section. Clients
+/// that negotiated server-time but not message-tags get the msgid too: one shared encoding per
+/// event keeps deliveries allocation-free, and tag parsing is generic in IRCv3 clients. Text
+/// from other protocols that does not fit one line (longer than 512 bytes, or with line breaks)
+/// becomes several lines; then the tag-less recipients need their own copy, made once in a
+/// second slot.
 public enum IRCEncoding {
-    /// `@time=YYYY-MM-DDThh:mm:ss.sssZ ` — fixed width.
-    public static let tagLength = 1 + 5 + IRCServerTime.length + 1
     /// The slot of the tag-less copy of multi-line encodings.
     static let plainSlot = ProtocolSlot.irc + 1
 
@@ -34,17 +36,25 @@ public enum IRCEncoding {
     @inline(__always)
     public static func bytes(for event: RoomEvent) -> SharedBytes? {
         if let done = event.encoded(slot: ProtocolSlot.irc) { return done }
-        guard let fresh = encode(event, serverTime: true) else { return nil }
+        guard let fresh = encode(event, serverTime: true, msgid: true) else { return nil }
         return event.storeEncoding(fresh, slot: ProtocolSlot.irc)
     }
 
     /// For recipients without server-time: the tagged bytes and the offset to send them from,
     /// or (for multi-line encodings) a tag-less copy.
     public static func plain(for event: RoomEvent, tagged: SharedBytes) -> (SharedBytes, Int)? {
-        if isSingleLine(tagged) { return (tagged, tagLength) }
+        if isSingleLine(tagged) { return (tagged, tagSectionLength(tagged)) }
         if let done = event.encoded(slot: plainSlot) { return (done, 0) }
         guard let fresh = encode(event, serverTime: false) else { return nil }
         return (event.storeEncoding(fresh, slot: plainSlot), 0)
+    }
+
+    /// Bytes of the leading tag section (`@…` and the space after it), 0 without one.
+    static func tagSectionLength(_ bytes: SharedBytes) -> Int {
+        bytes.withBytes { b in
+            guard b.first == UInt8(ascii: "@"), let space = b.firstIndex(of: 0x20) else { return 0 }
+            return space &+ 1
+        }
     }
 
     static func isSingleLine(_ bytes: SharedBytes) -> Bool {

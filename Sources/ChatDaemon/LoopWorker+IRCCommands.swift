@@ -222,7 +222,8 @@ extension LoopWorker {
         guard let entry = hub.nicknames.lookup(target) else { return notice ? () : send(conn, rp.noSuchNick(target)) }
         let event = sendPrivate(kind, body, from: conn, to: entry)
         if echo {
-            if let bytes = IRCEncoding.encode(event, serverTime: conn.irc?.serverTime ?? false, target: entry.name) { reply(conn, bytes) }
+            let tags = conn.irc.map { ($0.serverTime, $0.messageTags) } ?? (false, false)
+            if let bytes = IRCEncoding.encode(event, serverTime: tags.0, target: entry.name, msgid: tags.1) { reply(conn, bytes) }
         }
         if !notice, let away = entry.away { send(conn, rp.away(nick: entry.name, message: away)) }
     }

@@ -32,7 +32,7 @@ extension LoopWorker {
     /// A private message to an IRC client: encoded for this one recipient (its nick is the target).
     func deliverDirectIRC(_ event: RoomEvent, to conn: Connection) {
         guard let state = conn.irc,
-              let bytes = IRCEncoding.encode(event, serverTime: state.serverTime, target: conn.name)
+              let bytes = IRCEncoding.encode(event, serverTime: state.serverTime, target: conn.name, msgid: state.messageTags)
         else { return }
         enqueue(bytes, to: conn)
     }

@@ -146,6 +146,17 @@ struct E2EChatHistoryTests {
             #expect(Self.query(c, "LATEST #bad,name * 1").fail == ":irc.test FAIL CHATHISTORY INVALID_TARGET LATEST #bad,name :Messages could not be retrieved")
             // Private history is off by default: a nick is no target.
             #expect(Self.query(c, "LATEST writer * 1").fail == ":irc.test FAIL CHATHISTORY INVALID_TARGET LATEST writer :Messages could not be retrieved")
+            // Live messages carry the same msgid that CHATHISTORY names them by; a client
+            // without tags gets the same line from past the tag section.
+            let plain = try IRCTestClient.register(port: ircPort, nick: "plain")
+            plain.send("JOIN #lobby")
+            _ = plain.until { $0.hasSuffix(":end of history") }
+            _ = c.until { $0.contains("JOIN #lobby") && $0.contains("plain") }
+            writer.send("PRIVMSG #lobby :live one")
+            let live = Line(c.line() ?? "")
+            #expect(live.body == ":writer!writer@irc PRIVMSG #lobby :live one" && live.tags["time"] != nil)
+            #expect(plain.line() == ":writer!writer@irc PRIVMSG #lobby :live one")
+            #expect(Self.query(c, "LATEST #lobby * 1").lines.map(\.msgid) == [live.msgid])
             #expect(c.sync().isEmpty)
         }
         // The ids are the store's: the same after a restart.

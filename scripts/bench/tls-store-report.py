@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the "TLS and the history store" section of BENCHMARKS.md from tls-store.sh's results.
 
-  tls-store-report.py RESULTS.jsonl READY.jsonl OUT.md [--loadavg FILE] [--elapsed S] [--quick 0|1]
+  tls-store-report.py RESULTS.jsonl READY.jsonl OUT.md [--writes WRITES.jsonl] [--loadavg FILE] [--elapsed S]
+                      [--quick 0|1]
 
 The section sits between BEGIN and END markers: an existing one is replaced, otherwise it is
 appended. Every figure comes from this run's JSON lines; ratios are only given between runs that
@@ -23,6 +24,7 @@ results, ready_path, out_path = sys.argv[1], sys.argv[2], sys.argv[3]
 rows = [json.loads(l) for l in open(results) if l.strip()]
 ready = [json.loads(l) for l in open(ready_path) if l.strip()]
 quick = arg("--quick") == "1"
+writes = [json.loads(l) for l in open(arg("--writes"))] if arg("--writes") else []
 
 NAMES = {
     "chatd": "chatd framed, plaintext",
@@ -140,6 +142,17 @@ w("chatd's default `--history 50` in both rows; with `sqlite` every message is a
   "thread and committed in batches every 50 ms (the default `--history-commit-ms`) to a fresh database.\n")
 fanout_rows(["chatd-memory", "chatd-sqlite"], store_base)
 latency_rows(["chatd-memory", "chatd-sqlite"], store_base)
+if writes:
+    w("### History store write throughput\n")
+    w("`chatd-store-bench throughput`: one thread appends as fast as it can (what an event loop does per message, "
+      "under the room's lock), the store's writer thread commits every 50 ms; stored/s is end to end, to the last "
+      "commit. The queue bound is raised so that nothing is dropped.\n")
+    w("| appends | rooms | text bytes | append ns (caller) | stored/s | batches | mean batch | largest batch | dropped |")
+    w("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in writes:
+        w(f"| {r['events']:,} | {r['rooms']} | {r['bytes']} | {num(r['append_ns'])} | {num(r['stored_per_s'])} | "
+          f"{r['batches']:,} | {num(r['mean_batch'])} | {r['largest_batch']:,} | {r['dropped']:,} |")
+    w("")
 if ready:
     w("### Start-up: time to READY=1 vs history database size\n")
     w("`scripts/bench/ready-time.py`: `chatd-store-bench throughput` fills a fresh database with N messages of 200 "

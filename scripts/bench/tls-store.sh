@@ -5,6 +5,7 @@
 #   - fan-out and latency, chatd framed plaintext vs framed+tls://, and redis-server pub/sub
 #     plaintext vs its own --tls-port, same scenarios, generator CPU shown;
 #   - fan-out and latency with the default --history 50, history store memory vs sqlite;
+#   - the store's own write throughput and batch sizes (chatd-store-bench throughput);
 #   - time from exec to READY=1 vs history database size (scripts/bench/ready-time.py).
 # Every server is started here, fresh for each run, and stopped by its own PID.
 #
@@ -19,12 +20,12 @@ WORK=${BENCH_WORK:-/tmp/chatd-bench-work}/tls-store
 QUICK=${BENCH_QUICK:-0}
 PROCS=${BENCH_PROCS:-2}
 mkdir -p "$WORK"
-RESULTS=$WORK/results.jsonl READY=$WORK/ready.jsonl LOG=$WORK/run.log
-: >"$RESULTS"; : >"$READY"; : >"$LOG"
+RESULTS=$WORK/results.jsonl READY=$WORK/ready.jsonl WRITES=$WORK/writes.jsonl LOG=$WORK/run.log
+: >"$RESULTS"; : >"$READY"; : >"$WRITES"; : >"$LOG"
 cut -d" " -f1-3 /proc/loadavg >"$WORK/loadavg"
 START=$SECONDS
-if [[ $QUICK == 1 ]]; then DUR=1; WARM=0.5; EVENTS=${READY_EVENTS:-0,100000}; REPEAT=1
-else DUR=5; WARM=1; EVENTS=${READY_EVENTS:-0,100000,1000000,4000000}; REPEAT=3; fi
+if [[ $QUICK == 1 ]]; then DUR=1; WARM=0.5; EVENTS=${READY_EVENTS:-0,100000}; REPEAT=1; WRITE_EVENTS=50000
+else DUR=5; WARM=1; EVENTS=${READY_EVENTS:-0,100000,1000000,4000000}; REPEAT=3; WRITE_EVENTS=500000; fi
 
 if [[ -z ${BIN:-} ]]; then
   echo "== building chatd, chatd-bench, chatd-store-bench (release)"
@@ -110,11 +111,18 @@ for s in chatd chatd-tls redis redis-tls; do run "$s" latency "${LATENCY[@]}"; d
 echo "== history store: --history 50 in memory vs SQLite"
 for s in chatd-memory chatd-sqlite; do run "$s" fanout "${FANOUT[@]}"; done
 for s in chatd-memory chatd-sqlite; do run "$s" latency "${LATENCY[@]}"; done
+echo "== store write throughput: $WRITE_EVENTS appends from one thread, commit every 50 ms"
+for rooms in 1 100; do
+  rm -f "$WORK/writes.db" "$WORK/writes.db-wal" "$WORK/writes.db-shm"
+  "$BIN/chatd-store-bench" throughput --path "$WORK/writes.db" --events "$WRITE_EVENTS" --rooms "$rooms" --bytes 64 \
+    --queue 1000000 --queue-bytes $((1 << 30)) | tee -a "$WRITES"
+done
+rm -f "$WORK/writes.db" "$WORK/writes.db-wal" "$WORK/writes.db-shm"
 echo "== READY=1 vs history database size ($EVENTS messages)"
 python3 scripts/bench/ready-time.py --chatd "$BIN/chatd" --store-bench "$BIN/chatd-store-bench" --work "$WORK" \
   --events "$EVENTS" --repeat "$REPEAT" | tee -a "$READY"
 
 echo "== writing the TLS and history store section of $OUT"
-python3 scripts/bench/tls-store-report.py "$RESULTS" "$READY" "$OUT" --loadavg "$WORK/loadavg" \
+python3 scripts/bench/tls-store-report.py "$RESULTS" "$READY" "$OUT" --writes "$WRITES" --loadavg "$WORK/loadavg" \
   --elapsed $((SECONDS - START)) --quick "$QUICK"
 echo "tls-store: done; raw results in $RESULTS and $READY"
