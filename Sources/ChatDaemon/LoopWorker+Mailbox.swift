@@ -22,6 +22,11 @@ extension LoopWorker {
                 if let conn = connection(for: id), conn.closeReason == nil { deliverDirect(event, to: conn) }
             case .refused(let id, let reason):
                 if let conn = connection(for: id), conn.closeReason == nil { refuse(reason, to: conn) }
+            case .evict(let id, let reason):
+                if let conn = connection(for: id), conn.closeReason == nil {
+                    logger.notice("connection closed: nickname held by another node", metadata: meta(conn, reason: reason))
+                    closeGracefully(conn, .refused, error: reason, reason: reason)
+                }
             case .noticeToAll(let text):
                 for case let conn? in slots where conn.closeReason == nil && conn.phase == .active { serverNotice(text, to: conn) }
             case .roomNotice(let roomID, let text):

@@ -12,6 +12,10 @@ struct ClusterKeys {
     var log: String { "chatd:{\(room)}:log" }
     var channel: String { "chatd:{\(room)}:ch" }
 
+    /// A nickname's lease: held by one connection of one node (`origin|connection`), with a TTL
+    /// the owner refreshes; a dead node's names expire with it.
+    static func nickname(_ name: String) -> String { "chatd:nick:{\(NameKey.fold(name))}" }
+
     /// What every node subscribes to (PSUBSCRIBE): all rooms' channels.
     static let channelPattern = "chatd:{*}:ch"
 

@@ -19,7 +19,7 @@ extension ClusterLink {
         let payload = RelayedEvent(event, room: room.name, origin: origin, except: except).encoded
         let epochCandidate = String(UInt64.random(in: 1...UInt64.max), radix: 16)
         commands.send(RESPCommand.encode([
-            Array("EVALSHA".utf8), Array(scriptHash(0).utf8), Array("2".utf8), Array(keys.meta.utf8), Array(keys.log.utf8),
+            Array("EVALSHA".utf8), Array(scriptHash(ClusterScripts.Index.publish.rawValue).utf8), Array("2".utf8), Array(keys.meta.utf8), Array(keys.log.utf8),
             Array(String(settings.streamLength).utf8), payload, Array(epochCandidate.utf8),
             Array((event.kind == .topic ? "1" : "0").utf8), Array(keys.channel.utf8),
         ]), flush: false)
@@ -69,6 +69,10 @@ extension ClusterLink {
             let newest = streamEntries(entries, room: key).reversed()
             guard let actions = rooms[key]?.stream.snapshotArrived(request: request, epoch: epoch, last: last, newest: Array(newest)) else { return }
             run(actions, room: key)
+        case .lease(let key, let id):
+            leaseReply(value, key: key, id: id)
+        case .unlease:
+            break
         case .range(let key, let request):
             guard rooms[key] != nil else { return }
             guard let parts = value.array, parts.count == 2, let entries = parts[1].array else {
@@ -136,13 +140,13 @@ extension ClusterLink {
                 // Not up: the request is asked again when the link is (`reconnected`).
                 guard up else { continue }
                 let keys = ClusterKeys(roomName: tracked.room.name)
-                commands.send(["EVALSHA", scriptHash(1), "2", keys.meta, keys.log, String(max(1, settings.replay))], flush: false)
+                commands.send(["EVALSHA", scriptHash(ClusterScripts.Index.snapshot.rawValue), "2", keys.meta, keys.log, String(max(1, settings.replay))], flush: false)
                 enqueuePendingReply(.snapshot(room: key, request: request))
             case .fetch(let after, let request):
                 guard up else { continue }
                 let keys = ClusterKeys(roomName: tracked.room.name)
                 commands.send(
-                    ["EVALSHA", scriptHash(2), "2", keys.meta, keys.log, String(after &+ 1), String(tracked.stream.fetchLimit)],
+                    ["EVALSHA", scriptHash(ClusterScripts.Index.range.rawValue), "2", keys.meta, keys.log, String(after &+ 1), String(tracked.stream.fetchLimit)],
                     flush: false)
                 enqueuePendingReply(.range(room: key, request: request))
             case .restore(let last, let entries):

@@ -22,6 +22,9 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
         public var reconnectMaximum: UInt64 = 5_000_000_000
         /// Bytes waiting for the command socket beyond which sends are refused (Redis too slow).
         public var maxQueuedBytes = 8 << 20
+        /// How long a nickname stays held after its node stops refreshing it (killed, cut off).
+        /// Refreshed every third of it.
+        public var nicknameLease: UInt64 = 5_000_000_000
 
         public init(endpoint: RedisEndpoint, nodeName: String, streamLength: Int, replay: Int) {
             self.endpoint = endpoint
@@ -32,7 +35,7 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
     }
 
     enum Token: UInt64 { case commands = 1, subscriber = 2 }
-    enum TimerKind: UInt32 { case reconnect = 1, sweep }
+    enum TimerKind: UInt32 { case reconnect = 1, sweep, leases }
     static let sweepInterval: UInt64 = 5_000_000_000
 
     /// What a command reply answers (replies come in the order commands were sent).
@@ -42,6 +45,8 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
         case publish(sender: ConnectionID)
         case snapshot(room: String, request: UInt64)
         case range(room: String, request: UInt64)
+        case lease(key: String, id: ConnectionID)
+        case unlease
     }
 
     struct TrackedRoom {
@@ -75,6 +80,8 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
     private var reconnectDelay: UInt64 = 0
     private var reconnectScheduled = false
     var rooms: [String: TrackedRoom] = [:]
+    /// Nicknames held by this node's connections, by lease key.
+    var leases: [String: (name: String, id: ConnectionID)] = [:]
     private var thread: LoopThread?
 
     public init(settings: Settings, logger: Logger) throws(Errno) {
@@ -97,6 +104,7 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
         self.hub = hub
         loop.schedule(Timer(deadline: Monotonic.now(), token: 0, kind: TimerKind.reconnect.rawValue))
         loop.schedule(Timer(deadline: Monotonic.now() + Self.sweepInterval, token: 0, kind: TimerKind.sweep.rawValue))
+        loop.schedule(Timer(deadline: Monotonic.now() + settings.nicknameLease / 3, token: 0, kind: TimerKind.leases.rawValue))
         let handoff = UnsafeSendable(self)
         thread = LoopThread.spawn(name: "chatd-cluster") { handoff.value.loop.run(handoff.value) }
     }
@@ -127,6 +135,8 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
             switch request {
             case .publish(let event, let room, let sender, let except): publish(event, in: room, sender: sender, except: except)
             case .sync(let room): track(room)
+            case .claimed(let name, let id): claim(name, by: id)
+            case .released(let name, let id): release(name, by: id)
             }
         }
         batch.removeAll(keepingCapacity: true)
@@ -140,6 +150,9 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
         case .sweep:
             rooms = rooms.filter { !$0.value.room.isRemoved }
             loop.schedule(Timer(deadline: loop.now + Self.sweepInterval, token: 0, kind: TimerKind.sweep.rawValue))
+        case .leases:
+            refreshLeases()
+            loop.schedule(Timer(deadline: loop.now + settings.nicknameLease / 3, token: 0, kind: TimerKind.leases.rawValue))
         case nil: break
         }
     }
@@ -280,6 +293,8 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
             logger.notice("cluster link restored: sending again", metadata: ["chat.cluster": "\(settings.endpoint)"])
             hub?.tellEveryone("cluster link restored")
         }
+        // Names taken while the link was down, and names whose lease may have lapsed.
+        refreshLeases()
         maybeUp()
     }
 
@@ -297,6 +312,8 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
     func hubRefuse(_ sender: ConnectionID, _ reason: String) { hub?.refuse(sender, reason) }
 
     func hubTell(room: Room, _ text: String) { hub?.tell(room: room, text) }
+
+    func hubEvict(_ id: ConnectionID, _ reason: String) { hub?.evict(id, reason) }
 
     func hubRestore(_ room: Room, last: UInt64, history: [RoomEvent], topic: RoomTopic?) {
         hub?.restoreRelayed(room, lastSequence: last, history: history, topic: topic)

@@ -5,6 +5,8 @@ import Room
 enum ClusterRequest: Sendable {
     case publish(RoomEvent, room: Room, sender: ConnectionID, except: ConnectionID)
     case sync(Room)
+    case claimed(String, ConnectionID)
+    case released(String, ConnectionID)
 }
 
 /// Room's relay in cluster mode: the thread-safe front of `ClusterLink`. Calls only queue a
@@ -22,5 +24,13 @@ public final class ClusterRelay: RoomRelay {
 
     public func sync(_ room: Room) {
         mailbox.post(.sync(room))
+    }
+
+    public func claimed(_ name: String, by id: ConnectionID) {
+        mailbox.post(.claimed(name, id))
+    }
+
+    public func released(_ name: String, by id: ConnectionID) {
+        mailbox.post(.released(name, id))
     }
 }

@@ -37,5 +37,24 @@ enum ClusterScripts {
         return {epoch, entries}
         """
 
-    static let all = [publish, snapshot, range]
+    /// KEYS: the nickname's key. ARGV: holder, lease ms. Takes the name if it is free or
+    /// already ours, and (re)sets its lease; 0 if another holder has it. Claim, refresh and
+    /// re-assertion after a reconnect are this one script (cluster-anchors.md: renew only
+    /// through a script that compares the token).
+    static let lease = """
+        local holder = redis.call('GET', KEYS[1])
+        if holder and holder ~= ARGV[1] then return 0 end
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        return 1
+        """
+
+    /// KEYS: the nickname's key. ARGV: holder. Frees the name only if it is still ours.
+    static let unlease = """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+        return 0
+        """
+
+    static let all = [publish, snapshot, range, lease, unlease]
+
+    enum Index: Int { case publish, snapshot, range, lease, unlease }
 }

@@ -8,7 +8,7 @@ import Synchronization
 public final class ChatHub: Sendable {
     public let loopCount: Int
     public let rooms: RoomDirectory
-    public let nicknames = NicknameRegistry()
+    public let nicknames: NicknameRegistry
     public let mailboxes: [Mailbox<LoopMessage>]
     private let limitsBox: Locked<ChatLimits>
     /// `limits.historyBudgetBytes`, readable on the publish path without the limits lock.
@@ -32,6 +32,7 @@ public final class ChatHub: Sendable {
     ) {
         self.archive = archive
         self.relay = relay
+        nicknames = NicknameRegistry(relay: relay)
         precondition(doorbells.count == loopCount)
         // A 257th loop would alias loop 0 in every ConnectionID and LoopSet.
         precondition((1...ConnectionID.maxLoops).contains(loopCount), "loopCount \(loopCount) outside 1...\(ConnectionID.maxLoops)")
@@ -369,6 +370,12 @@ public final class ChatHub: Sendable {
     public func refuse(_ id: ConnectionID, _ reason: String) {
         guard id != .none else { return }
         mailboxes[id.loop].post(.refused(id, reason))
+    }
+
+    /// Closes one connection with an error (its nickname is held by another node).
+    public func evict(_ id: ConnectionID, _ reason: String) {
+        guard id != .none else { return }
+        mailboxes[id.loop].post(.evict(id, reason))
     }
 
     /// A server notice for every logged-in connection on every loop (the cluster link's state).

@@ -14,6 +14,8 @@ public enum LoopMessage: Sendable {
     /// An error for one connection: something it sent was not taken (e.g. the cluster link is
     /// down), and why.
     case refused(ConnectionID, String)
+    /// Close one connection with an error (its nickname is held on another node).
+    case evict(ConnectionID, String)
     /// A server notice for every logged-in connection of the loop.
     case noticeToAll(String)
     /// A server notice for the loop's members of room `roomID`.

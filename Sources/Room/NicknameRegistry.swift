@@ -21,8 +21,12 @@ public final class NicknameRegistry: Sendable {
     }
 
     private let names = Locked<[String: Entry]>([:])
+    /// With `--cluster`: told of every name taken and given up, to hold it cluster-wide.
+    private let relay: (any RoomRelay)?
 
-    public init() {}
+    public init(relay: (any RoomRelay)? = nil) {
+        self.relay = relay
+    }
 
     /// Claims `name` for `id`; false if someone has it.
     public func claim(_ name: String, for id: ConnectionID, user: String? = nil, host: String = "framed", realName: String? = nil) -> Bool {
@@ -30,18 +34,20 @@ public final class NicknameRegistry: Sendable {
         let entry = Entry(
             id: id, name: name, user: user ?? name, host: host, realName: realName ?? name, away: nil,
             signOn: WallClock.milliseconds() / 1000)
-        return names.withLock { map in
+        let claimed = names.withLock { map in
             if map[key] != nil { return false }
             map[key] = entry
             return true
         }
+        if claimed { relay?.claimed(name, by: id) }
+        return claimed
     }
 
     /// Atomically swaps `old` for `new`; false if `new` is taken by someone else.
     public func rename(_ old: String, to new: String, for id: ConnectionID) -> Bool {
         let oldKey = NameKey.fold(old)
         let newKey = NameKey.fold(new)
-        return names.withLock { map in
+        let renamed = names.withLock { map in
             if let e = map[newKey], e.id != id { return false }
             var entry = map[oldKey]
             if entry?.id == id { map[oldKey] = nil } else { entry = nil }
@@ -51,6 +57,11 @@ public final class NicknameRegistry: Sendable {
                 id: id, name: new, user: base.user, host: base.host, realName: base.realName, away: base.away, signOn: base.signOn)
             return true
         }
+        if renamed, oldKey != newKey {
+            relay?.released(old, by: id)
+            relay?.claimed(new, by: id)
+        }
+        return renamed
     }
 
     /// Sets or clears (nil) the away message of `name` if `id` owns it.
@@ -63,9 +74,14 @@ public final class NicknameRegistry: Sendable {
 
     public func release(_ name: String, for id: ConnectionID) {
         let key = NameKey.fold(name)
-        names.withLock { map in
-            if map[key]?.id == id { map[key] = nil }
+        let released = names.withLock { map in
+            if map[key]?.id == id {
+                map[key] = nil
+                return true
+            }
+            return false
         }
+        if released { relay?.released(name, by: id) }
     }
 
     public func lookup(_ name: String) -> Entry? {

@@ -12,4 +12,9 @@ public protocol RoomRelay: AnyObject, Sendable {
     func publish(_ event: RoomEvent, in room: Room, sender: ConnectionID, except: ConnectionID)
     /// `room` was created on this node: fetch its past, then call `ChatHub.restoreRelayed`.
     func sync(_ room: Room)
+    /// Connection `id` took the nickname `name` on this node (`NicknameRegistry`): hold it
+    /// cluster-wide, or `ChatHub.evict` the connection if another node holds it.
+    func claimed(_ name: String, by id: ConnectionID)
+    /// `id` gave `name` up (quit, rename).
+    func released(_ name: String, by id: ConnectionID)
 }

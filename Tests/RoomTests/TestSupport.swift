@@ -38,10 +38,10 @@ final class FakeLoops {
     let doorbells: [Counter]
     let hub: ChatHub
 
-    init(count: Int = 3, limits: ChatLimits = ChatLimits()) {
+    init(count: Int = 3, limits: ChatLimits = ChatLimits(), relay: (any RoomRelay)? = nil) {
         let bells = (0..<count).map { _ in Counter() }
         doorbells = bells
-        hub = ChatHub(loopCount: count, limits: limits, doorbells: bells.map { b in { b.increment() } })
+        hub = ChatHub(loopCount: count, limits: limits, doorbells: bells.map { b in { b.increment() } }, relay: relay)
     }
 
     var rings: [Int] { doorbells.map(\.current) }
@@ -113,6 +113,8 @@ func describe(_ m: LoopMessage) -> String {
         return "direct \(id) [\(text(event))]"
     case .refused(let id, let reason):
         return "refused \(id) \(reason)"
+    case .evict(let id, let reason):
+        return "evict \(id) \(reason)"
     case .noticeToAll(let text):
         return "notice to all \(text)"
     case .roomNotice(let roomID, let text):

@@ -1,0 +1,88 @@
+import EventLoop
+import Room
+import Testing
+
+/// What a relay (`--cluster`) was asked, in order.
+final class RecordingRelay: RoomRelay, @unchecked Sendable {
+    // @unchecked: tests call in from one thread.
+    private let log = Locked<[String]>([])
+    var calls: [String] { log.withLock { $0 } }
+
+    func publish(_ event: RoomEvent, in room: Room, sender: ConnectionID, except: ConnectionID) {
+        log.withLock { $0.append("publish \(room.name) \(event.text) from \(sender) except \(except)") }
+    }
+    func sync(_ room: Room) { log.withLock { $0.append("sync \(room.name)") } }
+    func claimed(_ name: String, by id: ConnectionID) { log.withLock { $0.append("claimed \(name) \(id)") } }
+    func released(_ name: String, by id: ConnectionID) { log.withLock { $0.append("released \(name) \(id)") } }
+}
+
+/// ChatHub with a relay: archived kinds go out and come back numbered; joins wait for the past.
+@Suite struct RelayedHubTests {
+    let a = ConnectionID(loop: 0, slot: 1, generation: 1)
+    let b = ConnectionID(loop: 1, slot: 1, generation: 1)
+    let c = ConnectionID(loop: 2, slot: 1, generation: 1)
+
+    func source(_ nick: String) -> EventSource { EventSource(nick: nick, user: nick, host: "framed") }
+
+    @Test func joinsWaitForThePastThenCompleteInOrder() throws {
+        let relay = RecordingRelay()
+        let loops = FakeLoops(relay: relay)
+        let room = try loops.hub.join(a, source: source("ann"), roomName: "ops", sequence: 1, currentLoop: 0).get()
+        _ = try loops.hub.join(b, source: source("bob"), roomName: "ops", sequence: 1, currentLoop: 1).get()
+        #expect(relay.calls == ["sync ops"])
+        let queued = loops.takeAll()
+        #expect(queued.allSatisfy { $0.isEmpty })
+        let past = RoomEvent.restored(kind: .message, room: "ops", source: source("zed"), text: "old", time: 1, sequence: 41)
+        loops.hub.restoreRelayed(room, lastSequence: 41, history: [past], topic: RoomTopic(text: "t", setBy: "zed", time: 1))
+        let toA = loops.take(0).map(describe)
+        let toB = loops.take(1).map(describe)
+        #expect(toA == [
+            "joined \(a) #ops seq 1 history [\"zed: old\"]", "deliver r\(room.id) [*: ann joined #ops] except \(a)",
+            "deliver r\(room.id) [*: bob joined #ops] except \(b)",
+        ])
+        #expect(toB == ["joined \(b) #ops seq 1 history [\"zed: old\"]", "deliver r\(room.id) [*: bob joined #ops] except \(b)"])
+        #expect(room.topic?.text == "t")
+    }
+
+    @Test func messagesGoToTheRelayAndComeBackNumbered() throws {
+        let relay = RecordingRelay()
+        let loops = FakeLoops(relay: relay)
+        let room = try loops.hub.join(a, source: source("ann"), roomName: "ops", sequence: 1, currentLoop: 0).get()
+        loops.hub.restoreRelayed(room, lastSequence: 7, history: [], topic: nil)
+        _ = loops.takeAll()
+        let said = RoomEvent(kind: .message, room: "ops", source: source("ann"), text: "hi", time: 1)
+        loops.hub.publish(said, in: room, sender: a, except: a, currentLoop: 0)
+        #expect(relay.calls.last == "publish ops hi from \(a) except \(a)")
+        #expect(loops.take(0).isEmpty)
+        let back = RoomEvent(kind: .message, room: "ops", source: source("ann"), text: "hi", time: 1)
+        #expect(loops.hub.deliverRelayed(back, in: room, number: 8, except: a))
+        #expect(loops.take(0).map(describe) == ["deliver r\(room.id) [ann: hi] except \(a)"])
+        #expect(back.sequence == 8 && room.historyCount == 1)
+        // Presence stays local, numbered after the last relayed message.
+        let away = RoomEvent(kind: .away, room: "ops", source: source("ann"), text: "lunch", time: 2)
+        loops.hub.publish(away, in: room, sender: a, except: .none, currentLoop: 0)
+        #expect(away.sequence == 8 && loops.take(0).count == 1)
+    }
+
+    /// A joiner that leaves before the past arrives is not admitted afterwards.
+    @Test func leavingWhileWaiting() throws {
+        let relay = RecordingRelay()
+        let loops = FakeLoops(relay: relay)
+        let room = try loops.hub.join(c, source: source("cy"), roomName: "ops", sequence: 1, currentLoop: 2).get()
+        loops.hub.leave(c, room: room, event: nil, currentLoop: 2)
+        loops.hub.restoreRelayed(room, lastSequence: 0, history: [], topic: nil)
+        #expect(loops.take(2).isEmpty)
+        #expect(!room.contains(c))
+    }
+
+    @Test func nicknamesAreReported() {
+        let relay = RecordingRelay()
+        let registry = NicknameRegistry(relay: relay)
+        #expect(registry.claim("Ann", for: a))
+        #expect(!registry.claim("ann", for: b))
+        #expect(registry.rename("Ann", to: "Anna", for: a))
+        registry.release("Anna", for: b)
+        registry.release("Anna", for: a)
+        #expect(relay.calls == ["claimed Ann \(a)", "released Ann \(a)", "claimed Anna \(a)", "released Anna \(a)"])
+    }
+}
