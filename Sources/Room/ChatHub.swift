@@ -132,16 +132,9 @@ public final class ChatHub: Sendable {
         sequenced(event, in: room, number: nil, except: except, currentLoop: currentLoop)
     }
 
-    /// An archived event numbered by the relay, in the relay's order: delivered like a local
-    /// publish. Returns false if the room is gone from the directory (the relay forgets it).
-    @discardableResult
-    public func deliverRelayed(_ event: RoomEvent, in room: Room, number: UInt64, except: ConnectionID) -> Bool {
-        sequenced(event, in: room, number: number, except: except, currentLoop: -1)
-    }
-
     /// `number` nil: the room numbers the event itself.
     @discardableResult
-    private func sequenced(_ event: RoomEvent, in room: Room, number: UInt64?, except: ConnectionID, currentLoop: Int) -> Bool {
+    func sequenced(_ event: RoomEvent, in room: Room, number: UInt64?, except: ConnectionID, currentLoop: Int) -> Bool {
         let quietAbove = limits.presenceNoticeMaxMembers
         var wake = LoopSet()
         let outcome = room.state.withLock { st -> (grew: Int, historySequence: UInt64?)? in
@@ -250,7 +243,7 @@ public final class ChatHub: Sendable {
 
     /// Under the room's lock: `id` becomes a member, its loop gets `.joined` and the others
     /// the join event.
-    private func admit(
+    func admit(
         _ id: ConnectionID, source: EventSource, joinSequence: UInt32, wantsRoster: Bool, event: RoomEvent, to room: Room,
         state st: inout Room.State, quietAbove: Int, currentLoop: Int, wake: inout LoopSet
     ) {
@@ -262,39 +255,6 @@ public final class ChatHub: Sendable {
         enqueue(.joined(joined), to: id.loop, from: currentLoop, wake: &wake)
         order(event, in: &st, quietAbove: quietAbove)
         post(event, room: room, state: st, except: id, currentLoop: currentLoop, wake: &wake)
-    }
-
-    /// The relay's answer to `sync`: the room's last number, its newest messages (oldest first,
-    /// numbered) and topic. Joins that waited for it complete now, in the order they came.
-    /// Called on the relay's thread (no loop).
-    public func restoreRelayed(_ room: Room, lastSequence: UInt64, history: [RoomEvent], topic: RoomTopic?) {
-        let quietAbove = limits.presenceNoticeMaxMembers
-        var wake = LoopSet()
-        let restored = room.state.withLock { st -> (Int, Range<UInt64>)? in
-            guard !st.removed, !st.restored else { return nil }
-            st.restored = true
-            st.sequence = max(st.sequence, lastSequence)
-            if let topic { st.topic = topic }
-            let first = st.history.appended
-            var grew = 0
-            for event in history { grew += st.history.append(event) }
-            let waiting = st.pendingJoins
-            st.pendingJoins = []
-            for j in waiting {
-                let event = RoomEvent(kind: .join, room: room.name, source: j.source, text: "", time: RoomEvent.now())
-                admit(j.id, source: j.source, joinSequence: j.sequence, wantsRoster: j.wantsRoster, event: event, to: room,
-                      state: &st, quietAbove: quietAbove, currentLoop: -1, wake: &wake)
-            }
-            return (grew, first..<st.history.appended)
-        }
-        ring(wake)
-        if let restored, !restored.1.isEmpty { charge(restored.0, room, restored.1, -1) }
-    }
-
-    /// Whether the room still waits for its past from the relay (a relay that lost its request
-    /// with its connection asks again).
-    public func awaitsRelayedPast(_ room: Room) -> Bool {
-        room.state.withLock { !$0.removed && !$0.restored }
     }
 
     /// Loads the archived past of a room created anew: its sequence continues, its history holds
@@ -309,7 +269,7 @@ public final class ChatHub: Sendable {
     }
 
     /// Charges history entries to the daemon-wide budget as `publish` does (`HistoryLedger`).
-    private func charge(_ grew: Int, _ room: Room, _ sequences: Range<UInt64>, _ currentLoop: Int) {
+    func charge(_ grew: Int, _ room: Room, _ sequences: Range<UInt64>, _ currentLoop: Int) {
         let total = rooms.historyBytes.wrappingAdd(grew, ordering: .relaxed).newValue
         let budget = historyBudget.load(ordering: .relaxed)
         historyLedger.withLock { ledger in
@@ -364,29 +324,6 @@ public final class ChatHub: Sendable {
         var wake = LoopSet()
         enqueue(.direct(id, event), to: id.loop, from: currentLoop, wake: &wake)
         ring(wake)
-    }
-
-    /// Tells one connection that something it sent was not taken (a send the relay refused).
-    public func refuse(_ id: ConnectionID, _ reason: String) {
-        guard id != .none else { return }
-        mailboxes[id.loop].post(.refused(id, reason))
-    }
-
-    /// Closes one connection with an error (its nickname is held by another node).
-    public func evict(_ id: ConnectionID, _ reason: String) {
-        guard id != .none else { return }
-        mailboxes[id.loop].post(.evict(id, reason))
-    }
-
-    /// A server notice for every logged-in connection on every loop (the cluster link's state).
-    public func tellEveryone(_ text: String) {
-        for m in mailboxes { m.post(.noticeToAll(text)) }
-    }
-
-    /// A server notice for the members of `room` on this node (messages the relay lost).
-    public func tell(room: Room, _ text: String) {
-        let loops = room.state.withLock { st in (0..<loopCount).filter { st.membersPerLoop[$0] > 0 } }
-        for l in loops { mailboxes[l].post(.roomNotice(roomID: room.id, text)) }
     }
 
     public func shutdown(deadline: UInt64) {
