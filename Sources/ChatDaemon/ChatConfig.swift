@@ -200,6 +200,7 @@ public enum ChatConfigKey: String, CaseIterable, Sendable {
     case historyBudgetBytes = "history-budget-bytes"
     case historyStore = "history-store"
     case stateDir = "state-dir"
+    case controlSocket = "control-socket"
     case historyCommitMs = "history-commit-ms"
     case historyKeepDays = "history-keep-days"
     case historyKeepPerRoom = "history-keep-per-room"
@@ -274,6 +275,17 @@ public struct ChatConfig: Sendable, Equatable {
     /// The state directory; nil = `$STATE_DIRECTORY` (systemd) or the per-user default
     /// (`StateDirectory`). Read at start-up only.
     public var stateDir: String? = nil
+    /// The control socket's path (`chatd ctl`); nil = `$RUNTIME_DIRECTORY/control` under systemd
+    /// (RuntimeDirectory=), else none; "" = none. Read at start-up only.
+    public var controlSocket: String? = nil
+
+    /// Where the control socket is bound, if anywhere.
+    public var controlSocketPath: String? {
+        if let controlSocket { return controlSocket.isEmpty ? nil : controlSocket }
+        guard let runtime = getenv("RUNTIME_DIRECTORY").map({ String(cString: $0) }), !runtime.isEmpty else { return nil }
+        // RuntimeDirectory= may name several directories, separated by colons (systemd.exec(5)).
+        return String(runtime.split(separator: ":").first ?? "") + "/control"
+    }
     /// Group commit interval of the SQLite store in ms: the most history a SIGKILL can lose. 1...10000.
     public var historyCommitMs: Int = 50
     /// Stored history older than this many days is deleted; 0 = no age bound. 0...36500.

@@ -40,6 +40,8 @@ public final class ChatServer: @unchecked Sendable {
     var socketActivated = false
     /// metrics:// listeners: served by the control loop (`MetricsServer`), not by the chat loops.
     var metricsListeners: [CInt] = []
+    /// `chatd ctl`'s socket, served by the control loop.
+    var controlSocket: ControlSocket?
     let control: EventLoop
     let shutdownRequested = Atomic<Bool>(false)
     let reloadRequested = Atomic<Bool>(false)
@@ -133,6 +135,12 @@ public final class ChatServer: @unchecked Sendable {
             if metricsListeners.isEmpty { try bindListeners(config.listen.filter { $0.scheme == .metrics }) }
         } else {
             try bindListeners(config.listen)
+        }
+        // Bound before READY, like the listeners: a bad path fails the start, and a script may
+        // use the socket as soon as the daemon is ready.
+        if let path = config.controlSocketPath {
+            controlSocket = try ControlSocket(path: path, loop: control, logger: logger)
+            logger.info("control socket at \(path)")
         }
         for w in workers {
             // The worker moves to its thread here and is used only there from now on.

@@ -40,6 +40,7 @@ public struct ConfigOverrides: Sendable, Equatable {
     public var historyBudgetBytes: Int?
     public var historyStore: HistoryStoreKind?
     public var stateDir: String?
+    public var controlSocket: String?
     public var historyCommitMs: Int?
     public var historyKeepDays: Int?
     public var historyKeepPerRoom: Int?
@@ -162,6 +163,7 @@ public struct ConfigLoader: Sendable {
             case .cluster: reader.string(forKey: name).map { config.cluster = $0.isEmpty ? nil : $0 }
             case .nodeName: reader.string(forKey: name).map { config.nodeName = $0.isEmpty ? nil : $0 }
             case .clusterStreamLength: reader.int(forKey: name).map { config.clusterStreamLength = $0 }
+            case .controlSocket: reader.string(forKey: name).map { config.controlSocket = $0 }
             case .historyCommitMs: reader.int(forKey: name).map { config.historyCommitMs = $0 }
             case .historyKeepDays: reader.int(forKey: name).map { config.historyKeepDays = $0 }
             case .historyKeepPerRoom: reader.int(forKey: name).map { config.historyKeepPerRoom = $0 }
@@ -242,7 +244,7 @@ extension ChatConfigKey {
             .double
         case .historyPrivate: .bool
         case .logLevel, .motd, .serverName, .networkName, .ircPassword, .tlsCert, .tlsKey, .historyStore, .stateDir,
-            .webRoot, .httpAllowedOrigins, .cluster, .nodeName: .string
+            .webRoot, .httpAllowedOrigins, .cluster, .nodeName, .controlSocket: .string
         }
     }
 }
@@ -274,6 +276,7 @@ extension ConfigOverrides {
         put(.cluster, cluster.map { .string($0) })
         put(.nodeName, nodeName.map { .string($0) })
         put(.clusterStreamLength, clusterStreamLength.map { .int($0) })
+        put(.controlSocket, controlSocket.map { .string($0) })
         put(.historyCommitMs, historyCommitMs.map { .int($0) })
         put(.historyKeepDays, historyKeepDays.map { .int($0) })
         put(.historyKeepPerRoom, historyKeepPerRoom.map { .int($0) })

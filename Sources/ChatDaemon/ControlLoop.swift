@@ -9,7 +9,7 @@ import Systemd
 /// watchdog, reload and shutdown. It never touches connections; it talks to the loops through
 /// the hub's mailboxes.
 final class ControlLoop: EventLoopHandler {
-    enum TimerKind: UInt32 { case status = 1, watchdog, metrics }
+    enum TimerKind: UInt32 { case status = 1, watchdog, metrics, controlClient }
     static let signalToken: UInt64 = 1
     static let handledSignals: [CInt] = [SIGTERM, SIGINT, SIGHUP]
     static let statusInterval: UInt64 = 2_000_000_000
@@ -22,6 +22,9 @@ final class ControlLoop: EventLoopHandler {
     var watchdogInterval: UInt64 = 0
     var stopping = false
     var reaper: LoopThread?
+    var controlSocket: ControlSocket? { server.controlSocket }
+    /// Set by `chatd ctl drain`: listeners are closed and STATUS= says so.
+    var draining = false
     var evictedAtLastTrim = 0
     /// Budget evictions smaller than this between two status ticks leave the heap alone: a trim
     /// walks every arena under its lock, worth it only when megabytes came free.
@@ -61,7 +64,10 @@ final class ControlLoop: EventLoopHandler {
             metrics?.handle(token: token, events: events)
             return
         }
-        guard token == Self.signalToken else { return }
+        if token != Self.signalToken {
+            controlSocketEvent(loop, token: token, events: events)
+            return
+        }
         while true {
             let next: CInt?
             do {
@@ -87,6 +93,8 @@ final class ControlLoop: EventLoopHandler {
 
     func loop(_ loop: EventLoop, timer: Timer) {
         switch TimerKind(rawValue: timer.kind) {
+        case .controlClient:
+            controlSocket?.close(timer.token)
         case .status:
             publishStatus(now: loop.now)
             trimHeapAfterEvictions()
@@ -139,6 +147,8 @@ final class ControlLoop: EventLoopHandler {
     func beginShutdown() {
         guard !stopping else { return }
         stopping = true
+        server.controlSocket?.shutDown()
+        server.controlSocket = nil
         server.notifier.stopping()
         let deadline = Monotonic.now() &+ Monotonic.nanoseconds(seconds: server.config.shutdownTimeout)
         server.hub.shutdown(deadline: deadline)
@@ -155,20 +165,21 @@ final class ControlLoop: EventLoopHandler {
     /// SIGHUP (systemd.service(5) ExecReload=): RELOADING=1 with MONOTONIC_USEC, re-read the
     /// configuration, apply what can change at runtime, READY=1. A bad file keeps the old
     /// configuration and the daemon keeps serving.
-    func reload() {
-        guard !stopping else { return }
+    @discardableResult
+    func reload() -> String? {
+        guard !stopping else { return "shutting down" }
         server.notifier.reloading()
         defer { server.notifier.ready(status: server.statusLine(messagesPerSecond: 0, deliveriesPerSecond: 0)) }
         guard let loader = server.loader else {
             server.logger.notice("reload requested, but no configuration source to re-read")
-            return
+            return "no configuration file to re-read (started without --config)"
         }
         let fresh: ChatConfig
         do {
             fresh = try loader.loadBlocking()
         } catch {
             server.logger.error("reload failed; keeping the previous configuration", metadata: ["chat.reason": "\(error)"])
-            return
+            return "reload failed; keeping the previous configuration: \(error)"
         }
         let old = server.config
         if fresh.listen != old.listen || fresh.threads != old.threads {
@@ -184,5 +195,6 @@ final class ControlLoop: EventLoopHandler {
                 "chat.max_message_bytes": "\(fresh.maxMessageBytes)", "chat.history": "\(fresh.history)",
                 "chat.msg_rate": "\(fresh.msgRate)", "chat.log_level": "\(fresh.logLevel)",
             ])
+        return nil
     }
 }

@@ -38,6 +38,15 @@ extension LoopWorker {
                 apply(newLimits)
             case .shutdown(let deadline):
                 beginShutdown(deadline: deadline)
+            case .disconnect(let id, let notice):
+                if let conn = connection(for: id), conn.closeReason == nil {
+                    closeGracefully(conn, notice: notice, reason: "kicked by the operator", quit: notice)
+                }
+            case .drain(let notice):
+                stopAccepting()
+                for case let conn? in slots where conn.closeReason == nil {
+                    closeGracefully(conn, notice: notice, reason: "server draining", quit: "server draining")
+                }
             }
         }
         // Keep the capacity: the producers will fill this storage again after the next swap.
@@ -63,16 +72,21 @@ extension LoopWorker {
     func beginShutdown(deadline: UInt64) {
         guard !shuttingDown else { return }
         shutdownDeadline = deadline
-        for l in listeners {
-            // Closing would deregister an owned fd anyway; a systemd-owned one stays open.
-            try? loop.epoll.remove(l.fd)
-            if l.owned { Posix.close(l.fd) }
-        }
-        listeners.removeAll()
+        stopAccepting()
         for case let conn? in slots where conn.closeReason == nil {
             closeGracefully(conn, .shutdown, notice: "server shutting down", reason: "server shutting down")
         }
         loop.schedule(Timer(deadline: deadline, token: 0, kind: TimerKind.shutdownDeadline.rawValue))
+    }
+
+    /// Closes this loop's listeners: a systemd-owned one stays open (its queue waits for the
+    /// next instance); closing would deregister an owned fd anyway.
+    func stopAccepting() {
+        for l in listeners {
+            try? loop.epoll.remove(l.fd)
+            if l.owned { Posix.close(l.fd) }
+        }
+        listeners.removeAll()
     }
 
     /// The flush deadline passed: whatever is still queued is abandoned.

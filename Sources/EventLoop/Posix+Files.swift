@@ -10,6 +10,10 @@ extension Posix {
     }
 
     /// unlink(2); a missing file is not an error (the goal is that it is gone).
+    public static func chmod(_ path: String, _ mode: mode_t) throws(Errno) {
+        _ = try mustSucceed("chmod") { Glibc.chmod(path, mode) }
+    }
+
     public static func unlinkIfPresent(_ path: String) throws(Errno) {
         do {
             _ = try mustSucceed("unlink") { Glibc.unlink(path) }

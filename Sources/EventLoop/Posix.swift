@@ -149,6 +149,12 @@ public enum Posix {
         return value
     }
 
+    /// getsockopt(2) for an option whose value is a struct (SO_PEERCRED's `struct ucred`).
+    public static func getOption<T>(_ fd: CInt, _ level: CInt, _ name: CInt, into value: inout T) throws(Errno) {
+        var len = socklen_t(MemoryLayout<T>.size)
+        _ = try mustSucceed("getsockopt") { withUnsafeMutablePointer(to: &value) { getsockopt(fd, level, name, $0, &len) } }
+    }
+
     public static func bind(_ fd: CInt, _ address: UnsafePointer<sockaddr>, _ length: socklen_t) throws(Errno) {
         _ = try mustSucceed("bind") { Glibc.bind(fd, address, length) }
     }

@@ -329,4 +329,15 @@ public final class ChatHub: Sendable {
     public func shutdown(deadline: UInt64) {
         for m in mailboxes { m.post(.shutdown(deadline: deadline)) }
     }
+
+    /// The operator's kick (`chatd ctl kick`), handed to the loop that owns the connection.
+    public func disconnect(_ id: ConnectionID, notice: String) {
+        mailboxes[id.loop].post(.disconnect(id, notice: notice))
+    }
+
+    /// The operator's drain (`chatd ctl drain`): every loop stops accepting and closes its
+    /// connections gracefully.
+    public func drain(notice: String) {
+        for m in mailboxes { m.post(.drain(notice: notice)) }
+    }
 }

@@ -25,6 +25,11 @@ public enum LoopMessage: Sendable {
     indirect case reconfigure(ChatLimits)
     /// Stop accepting, say goodbye, flush until `deadline`, close everything, stop the loop.
     case shutdown(deadline: UInt64)
+    /// The operator disconnects one connection (`chatd ctl kick`), telling it why.
+    indirect case disconnect(ConnectionID, notice: String)
+    /// Stop accepting and close every connection gracefully after telling it `notice`, but keep
+    /// the loop running (`chatd ctl drain`, for a rolling restart).
+    indirect case drain(notice: String)
 }
 
 /// Everything the joiner's protocol needs to show a join, captured under the room's lock at the

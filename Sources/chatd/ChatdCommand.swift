@@ -203,6 +203,13 @@ struct ChatdCommand: ParsableCommand {
     var stateDir: String?
 
     @Option(
+        name: .customLong("control-socket"),
+        help: ArgumentHelp(
+            "Unix socket for `chatd ctl` (root and chatd's user or group only); empty = none. (default: $RUNTIME_DIRECTORY/control under systemd, else none)",
+            valueName: "path"))
+    var controlSocket: String?
+
+    @Option(
         name: .customLong("history-commit-ms"),
         help: ArgumentHelp(
             "Group commit interval of the history database: the most a crash can lose. (default: \(defaults.historyCommitMs))",
@@ -335,6 +342,7 @@ struct ChatdCommand: ParsableCommand {
         o.cluster = cluster
         o.nodeName = nodeName
         o.clusterStreamLength = clusterStreamLength
+        o.controlSocket = controlSocket
         o.historyCommitMs = historyCommitMs
         o.historyKeepDays = historyKeepDays
         o.historyKeepPerRoom = historyKeepPerRoom

@@ -1,5 +1,10 @@
-// chatd: the daemon executable. Everything happens in ChatdCommand.run().
+// chatd: the daemon executable. Everything happens in ChatdCommand.run(); `chatd ctl …`
+// administers a running daemon (CtlCommand).
 
 import ArgumentParser
 
-ChatdCommand.main()
+if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "ctl" {
+    CtlCommand.main(Array(CommandLine.arguments.dropFirst(2)))
+} else {
+    ChatdCommand.main()
+}

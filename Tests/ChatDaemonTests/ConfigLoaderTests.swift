@@ -107,7 +107,7 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
             "CHATD_HANDSHAKE_TIMEOUT": "4", "CHATD_IDLE_TIMEOUT": "61.5", "CHATD_QUEUE_SOFT_BYTES": "5000",
             "CHATD_QUEUE_SOFT_SECONDS": "4", "CHATD_QUEUE_HARD_BYTES": "9000", "CHATD_MSG_RATE": "2",
             "CHATD_MSG_BURST": "5", "CHATD_MAX_CONNS_PER_IP": "0", "CHATD_MAX_CONNS": "100", "CHATD_HISTORY": "0",
-            "CHATD_HISTORY_BUDGET_BYTES": "1024", "CHATD_HISTORY_STORE": "Memory", "CHATD_STATE_DIR": "/srv/chat",
+            "CHATD_HISTORY_BUDGET_BYTES": "1024", "CHATD_HISTORY_STORE": "Memory", "CHATD_STATE_DIR": "/srv/chat", "CHATD_CONTROL_SOCKET": "/run/chat/ctl",
             "CHATD_HISTORY_COMMIT_MS": "20", "CHATD_HISTORY_KEEP_DAYS": "7", "CHATD_HISTORY_KEEP_PER_ROOM": "500",
             "CHATD_SHUTDOWN_TIMEOUT": "0", "CHATD_LOG_LEVEL": "Error", "CHATD_MOTD": "from env",
             "CHATD_SERVER_NAME": "irc.example.org", "CHATD_NETWORK_NAME": "Example", "CHATD_IRC_PING_INTERVAL": "30",
@@ -124,6 +124,7 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
         #expect(c.threads == 3)
         #expect(c.historyStore == .memory && c.stateDir == "/srv/chat" && c.historyCommitMs == 20)
         #expect(c.historyKeepDays == 7 && c.historyKeepPerRoom == 500 && c.historyPrivate)
+        #expect(c.controlSocketPath == "/run/chat/ctl")
         #expect(c.serverName == "irc.example.org" && c.networkName == "Example")
         #expect(c.ircPingInterval == 30 && c.ircPingTimeout == 15 && c.ircPassword == "sesame")
         #expect(c.maxMessageBytes == 2000)

@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func keyNamesFlagsAndEnvironmentVariables() {
-        #expect(ChatConfigKey.allCases.count == 36)
+        #expect(ChatConfigKey.allCases.count == 37)
         #expect(ChatConfigKey.maxConnsPerIP.rawValue == "max-conns-per-ip")
         #expect(ChatConfigKey.maxConnsPerIP.flag == "--max-conns-per-ip")
         #expect(ChatConfigKey.maxConnsPerIP.environmentVariable == "CHATD_MAX_CONNS_PER_IP")
@@ -60,7 +60,7 @@ import Testing
             names == [
                 "listen", "threads", "max-message-bytes", "handshake-timeout", "idle-timeout", "queue-soft-bytes",
                 "queue-soft-seconds", "queue-hard-bytes", "msg-rate", "msg-burst", "max-conns-per-ip", "max-conns",
-                "history", "history-budget-bytes", "history-store", "state-dir", "history-commit-ms", "history-keep-days",
+                "history", "history-budget-bytes", "history-store", "state-dir", "control-socket", "history-commit-ms", "history-keep-days",
                 "history-keep-per-room", "history-private", "shutdown-timeout", "log-level", "motd", "server-name", "network-name",
                 "irc-ping-interval", "irc-ping-timeout", "irc-password", "tls-cert", "tls-key", "tls-max-handshakes",
                 "web-root", "http-allowed-origins",

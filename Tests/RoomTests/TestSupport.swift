@@ -123,5 +123,9 @@ func describe(_ m: LoopMessage) -> String {
         return "reconfigure history \(limits.history)"
     case .shutdown(let deadline):
         return "shutdown \(deadline)"
+    case .disconnect(let id, let notice):
+        return "disconnect \(id) [\(notice)]"
+    case .drain(let notice):
+        return "drain [\(notice)]"
     }
 }

@@ -169,6 +169,10 @@ hold "$PORT" bob
 check "clients connect (IPv4 to the [::] listener)" wait_until 5 eval 'has_line alice CONNECTED && has_line bob CONNECTED'
 check "StatusText follows: 2 clients" wait_until 6 status_has "2 clients"
 check "message relayed to the other clients" relayed "$PORT" carol "hello from carol" alice bob
+ctl() { in_sb /srv/chatd/bin/chatd ctl "$@" 2>&1; }
+check "chatd ctl as root (/run/chatd/control): who lobby lists alice and bob" eval '[[ $(ctl who lobby) == *"  alice"*"  bob"* ]]'
+check "chatd ctl as nobody: refused" eval \
+  '! in_sb setpriv --reuid nobody --regid nogroup --clear-groups /srv/chatd/bin/chatd ctl status >/dev/null 2>&1'
 if ((SHOW_STATUS)); then in_sb systemctl status --no-pager -n 5 chatd.service | sed 's/^/  | /' >&2; fi
 # /metrics from the hardened unit: the process metrics read procfs under ProtectProc=invisible
 # and ProcSubset=pid (docs/METRICS.md), so they must be there and non-zero.
