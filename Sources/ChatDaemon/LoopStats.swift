@@ -98,7 +98,10 @@ enum CloseCause: Int, CaseIterable {
     case slowConsumer
     /// The TLS handshake or session failed.
     case tlsError
+    /// Stopping (SIGTERM) or draining (`chatd ctl drain`).
     case shutdown
+    /// The operator disconnected it (`chatd ctl kick`).
+    case kicked
     /// Closed with no other cause recorded.
     case other
 
@@ -115,6 +118,7 @@ enum CloseCause: Int, CaseIterable {
         case .slowConsumer: "slow_consumer"
         case .tlsError: "tls_error"
         case .shutdown: "shutdown"
+        case .kicked: "kicked"
         case .other: "other"
         }
     }

@@ -40,12 +40,12 @@ extension LoopWorker {
                 beginShutdown(deadline: deadline)
             case .disconnect(let id, let notice):
                 if let conn = connection(for: id), conn.closeReason == nil {
-                    closeGracefully(conn, notice: notice, reason: "kicked by the operator", quit: notice)
+                    closeGracefully(conn, .kicked, notice: notice, reason: "kicked by the operator", quit: notice)
                 }
             case .drain(let notice):
                 stopAccepting()
                 for case let conn? in slots where conn.closeReason == nil {
-                    closeGracefully(conn, notice: notice, reason: "server draining", quit: "server draining")
+                    closeGracefully(conn, .shutdown, notice: notice, reason: "server draining", quit: "server draining")
                 }
             }
         }
