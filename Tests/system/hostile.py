@@ -303,8 +303,13 @@ def check_slowloris(bin_dir):
         got = 0
         deadline = t0 + connect_s + handshake + interval + 6
         open_count = n
+        # A close is seen at most one pass of this loop late; on a loaded machine a pass over
+        # 10,000 sockets can take a second, so the slowest pass joins the slack below (the
+        # harness's lag, not the daemon's).
+        slowest_pass, last_pass = 0.0, time.monotonic()
         while time.monotonic() < deadline and (open_count > 0 or got < sent or sent < 20):
             now = time.monotonic()
+            slowest_pass, last_pass = max(slowest_pass, now - last_pass), now
             if sent < 20 and now >= next_send:
                 text = f"chat {sent}"
                 sent_at[text] = now
@@ -340,9 +345,10 @@ def check_slowloris(bin_dir):
               f"{closed}/{n} closed, {told} got '* error: handshake timeout'")
         if lifetimes:
             worst = lifetimes[-1]
-            check(worst <= handshake + 2.5, "slowloris: closed by the handshake deadline",
+            check(worst <= handshake + 2.5 + slowest_pass, "slowloris: closed by the handshake deadline",
                   f"lifetime min {lifetimes[0]:.2f} s, median {lifetimes[len(lifetimes) // 2]:.2f} s, "
-                  f"max {worst:.2f} s (deadline {handshake:.0f} s + 2.5 s slack)")
+                  f"max {worst:.2f} s (deadline {handshake:.0f} s + 2.5 s slack + {slowest_pass:.2f} s, "
+                  f"this harness's slowest pass over the sockets)")
         ordered = bob.texts_from("alice") == [f"chat {i}" for i in range(20)]
         check(ordered, "slowloris: normal clients chat meanwhile",
               f"{got}/20 delivered in order, latency max {max(latencies, default=0) * 1000:.0f} ms")
