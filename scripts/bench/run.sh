@@ -276,7 +276,7 @@ python3 scripts/bench/report.py "$RESULTS" "$OUT" --quick "$QUICK" --micro "${BE
     --loadavg "$WORK/loadavg" --ab "$WORK/ab-coalesce.log" --elapsed $((SECONDS - START)) --fd-limit "$(ulimit -n)" \
     --plots "$PLOTS"
 # TLS vs plaintext (chatd and Redis), SQLite vs memory history, READY=1 vs database size: its own
-# section of $OUT (scripts/bench/tls-store.sh, about 2.5 minutes); in a BENCH_ONLY run only if
+# section of $OUT (scripts/bench/tls-store.sh, about 3.5 minutes); in a BENCH_ONLY run only if
 # BENCH_ONLY names tls-store.
 if [[ $ONLY == "  " || $ONLY == *" tls-store "* ]]; then
     BIN=$BIN BENCH_WORK=$WORK BENCH_QUICK=$QUICK BENCH_PROCS=$PROCS scripts/bench/tls-store.sh "$OUT"
