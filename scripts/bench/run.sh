@@ -4,7 +4,7 @@
 # same run; writes BENCHMARKS.md (tables as absolute numbers and ratios), then
 # scripts/bench/tls-store.sh adds the TLS and history-store section. Everything on 127.0.0.1;
 # every server is started here, fresh for each scenario, and stopped by its own PID. Bounded:
-# about 15 minutes after the builds (2.5 of them the TLS/store section, 7 the sweeps that only
+# about 15 minutes after the builds (3.5 of them the TLS/store section, 7 the sweeps that only
 # the plots show: scripts/bench/plots.py draws them next to BENCHMARKS.md).
 # The traffic scenarios run BENCH_PROCS load-generator processes (default 2) so that the
 # generator is not the bottleneck; a run where it still is (or skipped sends) is kept in the
