@@ -158,6 +158,7 @@ public final class ChatServer: @unchecked Sendable {
 
     /// One SO_REUSEPORT listener per loop and address: the kernel spreads connections over the
     /// loops with no shared accept queue. Port 0 is resolved by the first bind and reused.
+    /// A metrics:// address gets one listener, for the control loop.
     private func bindListeners(_ addresses: [ListenAddress]) throws {
         for listen in addresses {
             if listen.scheme == .metrics {
