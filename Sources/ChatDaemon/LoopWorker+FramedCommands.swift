@@ -44,7 +44,7 @@ extension LoopWorker {
                 if !rename(conn, to: name) { reply(conn, FramedEncoding.error("username \(name) is taken")) }
             }
         case .privateMessage(let to, let text):
-            guard let target = hub.nicknames.lookup(to) else {
+            guard let target = privateTarget(to) else {
                 reply(conn, FramedEncoding.error("no such user: \(to)"))
                 return
             }

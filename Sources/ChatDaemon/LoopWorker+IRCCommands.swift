@@ -219,7 +219,7 @@ extension LoopWorker {
             hub.publish(event, in: room, sender: conn.id, except: echo ? .none : conn.id, currentLoop: loop.index)
             return
         }
-        guard let entry = hub.nicknames.lookup(target) else { return notice ? () : send(conn, rp.noSuchNick(target)) }
+        guard let entry = privateTarget(target) else { return notice ? () : send(conn, rp.noSuchNick(target)) }
         let event = sendPrivate(kind, body, from: conn, to: entry)
         if echo {
             let tags = conn.irc.map { ($0.serverTime, $0.messageTags) } ?? (false, false)

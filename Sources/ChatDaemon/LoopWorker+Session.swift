@@ -102,8 +102,19 @@ extension LoopWorker {
         -> RoomEvent
     {
         let event = RoomEvent(kind: kind, room: nil, source: conn.source, text: text, time: RoomEvent.now())
+        if target.id == .none, let relay = hub.relay {
+            relay.sendPrivate(event, to: target.name, sender: conn.id)
+            return event
+        }
         hub.send(event, to: target.id, currentLoop: loop.index, archiveAs: limits.historyPrivate ? (conn.name, target.name) : nil)
         return event
+    }
+
+    /// The user a private message to `name` is for: on this node, or with `--cluster` anywhere
+    /// (`Entry.elsewhere`; a name nobody holds is refused by the relay afterwards).
+    func privateTarget(_ name: String) -> NicknameRegistry.Entry? {
+        if let local = hub.nicknames.lookup(name) { return local }
+        return hub.relay == nil ? nil : .elsewhere(name)
     }
 
     /// Leaves every room, telling the others with a quit event (`reason`; nil = silently).

@@ -49,7 +49,7 @@ extension LoopWorker {
             hub.publish(event, in: joined, sender: conn.id, except: .none, currentLoop: loop.index)
         case .msg(let to, let text):
             guard !text.isEmpty else { return webError(conn, "empty-message", "empty message") }
-            guard let target = hub.nicknames.lookup(to) else { return webError(conn, "no-such-user", "no such user: \(to)") }
+            guard let target = privateTarget(to) else { return webError(conn, "no-such-user", "no such user: \(to)") }
             sendPrivate(.message, text, from: conn, to: target)
             let time = RoomEvent.now()
             sendWeb(conn, ChatV1ServerMessage.privateMessage(from: conn.name, to: target.name, text: text, time: time))

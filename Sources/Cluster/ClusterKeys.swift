@@ -16,6 +16,9 @@ struct ClusterKeys {
     /// the owner refreshes; a dead node's names expire with it.
     static func nickname(_ name: String) -> String { "chatd:nick:{\(NameKey.fold(name))}" }
 
+    /// A node's own channel: private messages for the names it holds (`ClusterScripts.whisper`).
+    static func nodeChannel(_ origin: String) -> String { "chatd:node:\(origin)" }
+
     /// What every node subscribes to (PSUBSCRIBE): all rooms' channels.
     static let channelPattern = "chatd:{*}:ch"
 

@@ -2,6 +2,7 @@ import EventLoop
 import Logging
 import Redis
 import Room
+import Synchronization
 
 /// Nicknames unique cluster-wide: a name taken on this node (`NicknameRegistry` claims it
 /// locally at once) is leased in Redis (`ClusterScripts.lease`, SET … PX through a script
@@ -48,5 +49,37 @@ extension ClusterLink {
         leases[key] = nil
         logger.notice("nickname held by another node; closing", metadata: ["chat.user": "\(lease.name)"])
         hubEvict(id, "nickname \(lease.name) is in use on another server")
+    }
+}
+
+/// Private messages to a name held on another node: the whisper script finds the holder and
+/// publishes on that node's channel; the holder's node hands it to the connection.
+extension ClusterLink {
+    func whisper(_ event: RoomEvent, to name: String, sender: ConnectionID) {
+        guard canPublish else {
+            status.refused.add(1, ordering: .relaxed)
+            return hubRefuse(sender, "not sent: the cluster link is down; try again when it is back")
+        }
+        let payload = RelayedEvent(event, room: "", origin: origin, except: .none).encoded
+        commands.send(RESPCommand.encode([
+            Array("EVALSHA".utf8), Array(scriptHash(ClusterScripts.Index.whisper.rawValue).utf8), Array("1".utf8),
+            Array(ClusterKeys.nickname(name).utf8), payload,
+        ]), flush: false)
+        enqueuePendingReply(.whisper(to: name, sender: sender))
+    }
+
+    /// `<connection> <payload>` on this node's channel.
+    func receivedPrivate(_ data: [UInt8]) {
+        guard let space = data.firstIndex(of: 0x20), let raw = UInt64(String(decoding: data[..<space], as: UTF8.self)),
+              let relayed = try? RelayedEvent(decoding: data[(space + 1)...])
+        else {
+            status.malformed.add(1, ordering: .relaxed)
+            return logger.error("cluster private message skipped: malformed")
+        }
+        let storage = SharedBytes.make(relayed.text)
+        let event = RoomEvent(
+            kind: relayed.kind, room: nil, source: EventSource(nick: relayed.nick, user: relayed.user, host: relayed.host),
+            text: storage, start: 0, count: storage.count, time: relayed.time)
+        hubSendPrivate(event, to: ConnectionID(rawValue: raw))
     }
 }

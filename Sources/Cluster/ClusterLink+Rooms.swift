@@ -73,6 +73,9 @@ extension ClusterLink {
             leaseReply(value, key: key, id: id)
         case .unlease:
             break
+        case .whisper(let name, let sender):
+            if value.isError { logger.error("cluster private message failed", metadata: ["chat.reason": "\(value)"]) }
+            if value.integer ?? 0 == 0 { hubRefuse(sender, "not sent: no such user: \(name)") }
         case .range(let key, let request):
             guard rooms[key] != nil else { return }
             guard let parts = value.array, parts.count == 2, let entries = parts[1].array else {
@@ -102,6 +105,9 @@ extension ClusterLink {
         case "pmessage":
             guard parts.count == 4, let data = parts[3].bytes else { return }
             received(data)
+        case "message":
+            guard parts.count == 3, let data = parts[2].bytes else { return }
+            receivedPrivate(data)
         case "psubscribe":
             subscriptionConfirmed()
         default:

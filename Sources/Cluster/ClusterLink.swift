@@ -47,6 +47,7 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
         case range(room: String, request: UInt64)
         case lease(key: String, id: ConnectionID)
         case unlease
+        case whisper(to: String, sender: ConnectionID)
     }
 
     struct TrackedRoom {
@@ -137,6 +138,7 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
             case .sync(let room): track(room)
             case .claimed(let name, let id): claim(name, by: id)
             case .released(let name, let id): release(name, by: id)
+            case .sendPrivate(let event, let name, let sender): whisper(event, to: name, sender: sender)
             }
         }
         batch.removeAll(keepingCapacity: true)
@@ -192,6 +194,8 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
         } else {
             subscriberHandshakeLeft = handshake.count + 1
             for command in handshake + [name] { subscriber.send(command, flush: false) }
+            // This node's own channel first (private messages), then every room's.
+            subscriber.send(["SUBSCRIBE", ClusterKeys.nodeChannel(origin)], flush: false)
             subscriber.send(["PSUBSCRIBE", ClusterKeys.channelPattern], flush: false)
         }
     }
@@ -314,6 +318,15 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
     func hubTell(room: Room, _ text: String) { hub?.tell(room: room, text) }
 
     func hubEvict(_ id: ConnectionID, _ reason: String) { hub?.evict(id, reason) }
+
+    /// `id` came from Redis: one naming a loop this node does not have is dropped, not trusted.
+    func hubSendPrivate(_ event: RoomEvent, to id: ConnectionID) {
+        guard let hub, id != .none, id.loop < hub.loopCount else {
+            status.malformed.add(1, ordering: .relaxed)
+            return
+        }
+        hub.send(event, to: id, currentLoop: -1)
+    }
 
     func hubRestore(_ room: Room, last: UInt64, history: [RoomEvent], topic: RoomTopic?) {
         hub?.restoreRelayed(room, lastSequence: last, history: history, topic: topic)

@@ -7,6 +7,7 @@ enum ClusterRequest: Sendable {
     case sync(Room)
     case claimed(String, ConnectionID)
     case released(String, ConnectionID)
+    case sendPrivate(RoomEvent, to: String, sender: ConnectionID)
 }
 
 /// Room's relay in cluster mode: the thread-safe front of `ClusterLink`. Calls only queue a
@@ -32,5 +33,9 @@ public final class ClusterRelay: RoomRelay {
 
     public func released(_ name: String, by id: ConnectionID) {
         mailbox.post(.released(name, id))
+    }
+
+    public func sendPrivate(_ event: RoomEvent, to name: String, sender: ConnectionID) {
+        mailbox.post(.sendPrivate(event, to: name, sender: sender))
     }
 }

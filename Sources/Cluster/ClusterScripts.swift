@@ -54,7 +54,17 @@ enum ClusterScripts {
         return 0
         """
 
-    static let all = [publish, snapshot, range, lease, unlease]
+    /// KEYS: the recipient's nickname key. ARGV: payload. Publishes `<connection> <payload>` on
+    /// the holding node's channel; returns the subscribers reached (0: nobody has the name).
+    static let whisper = """
+        local holder = redis.call('GET', KEYS[1])
+        if not holder then return 0 end
+        local origin, id = string.match(holder, '^(.*)|(%d+)$')
+        if not origin then return 0 end
+        return redis.call('PUBLISH', 'chatd:node:' .. origin, id .. ' ' .. ARGV[1])
+        """
 
-    enum Index: Int { case publish, snapshot, range, lease, unlease }
+    static let all = [publish, snapshot, range, lease, unlease, whisper]
+
+    enum Index: Int { case publish, snapshot, range, lease, unlease, whisper }
 }

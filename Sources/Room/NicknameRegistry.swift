@@ -18,6 +18,12 @@ public final class NicknameRegistry: Sendable {
         public var signOn: Int64
 
         public var source: EventSource { EventSource(nick: name, user: user, host: host) }
+
+        /// A user this node does not hold, maybe on another node (`--cluster`): `id` is
+        /// `.none`, and the relay finds the holder when sending (`RoomRelay.sendPrivate`).
+        public static func elsewhere(_ name: String) -> Entry {
+            Entry(id: .none, name: name, user: name, host: "cluster", realName: name, away: nil, signOn: 0)
+        }
     }
 
     private let names = Locked<[String: Entry]>([:])

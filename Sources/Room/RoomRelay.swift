@@ -17,4 +17,7 @@ public protocol RoomRelay: AnyObject, Sendable {
     func claimed(_ name: String, by id: ConnectionID)
     /// `id` gave `name` up (quit, rename).
     func released(_ name: String, by id: ConnectionID)
+    /// A private message for the user called `name`, held by no connection of this node: the
+    /// relay delivers it wherever the cluster holds the name, or refuses it to `sender`.
+    func sendPrivate(_ event: RoomEvent, to name: String, sender: ConnectionID)
 }

@@ -14,6 +14,9 @@ final class RecordingRelay: RoomRelay, @unchecked Sendable {
     func sync(_ room: Room) { log.withLock { $0.append("sync \(room.name)") } }
     func claimed(_ name: String, by id: ConnectionID) { log.withLock { $0.append("claimed \(name) \(id)") } }
     func released(_ name: String, by id: ConnectionID) { log.withLock { $0.append("released \(name) \(id)") } }
+    func sendPrivate(_ event: RoomEvent, to name: String, sender: ConnectionID) {
+        log.withLock { $0.append("private to \(name) from \(sender)") }
+    }
 }
 
 /// ChatHub with a relay: archived kinds go out and come back numbered; joins wait for the past.

@@ -355,7 +355,22 @@ def main():
     check("nick-reusable", wait_for(lambda: obs["A"].saw("back again")) and
           not any("in use" in t for t in reborn.notices()), f"{reborn.notices()}")
 
-    # 8. Redis restarted (no persistence): clients stay, are told once, refused sends are told;
+    # 8. Private messages reach a user on another node (framed to framed, IRC to framed);
+    # a name nobody holds is refused.
+    pm_to = Framed(B.framed, "pmbob")
+    pm_from = Framed(A.framed, "pmann")
+    check("pm-lease", wait_for(lambda: redis.cli("EXISTS", "chatd:nick:{pmbob}") == "1"), "no lease for pmbob")
+    pm_from.say("/msg pmbob psst-1")
+    check("pm-cross-node", wait_for(lambda: any("psst-1" in t and s == "pmann" for s, t in pm_to.snapshot())),
+          f"pmbob got {pm_to.snapshot()[-3:]}")
+    irc.send("PRIVMSG pmbob :psst-2")
+    check("pm-irc-cross-node", wait_for(lambda: any("psst-2" in t and s == "ircc" for s, t in pm_to.snapshot())),
+          f"pmbob got {pm_to.snapshot()[-3:]}")
+    pm_from.say("/msg nobody-here psst-3")
+    check("pm-unknown-refused", wait_for(lambda: any("no such user: nobody-here" in t for t in pm_from.notices())),
+          f"pmann got {pm_from.notices()[-3:]}")
+
+    # 9. Redis restarted (no persistence): clients stay, are told once, refused sends are told;
     # after recovery everything accepted arrives everywhere.
     redis.stop()
     check("redis-down-told", wait_for(lambda: all(any("cluster link down" in t for t in o.notices()) for o in obs.values())),
