@@ -7,7 +7,7 @@ import WebProtocol
 /// with a browser recipient and shared by all of them through the event's web slot, exactly like
 /// a framed or IRC encoding; no per-recipient masking or compression exists to prevent that
 /// (server frames are unmasked, and permessage-deflate is not offered).
-enum WebEncoding {
+public enum WebEncoding {
     /// One text frame carrying `json`.
     static func frame(_ json: [UInt8]) -> SharedBytes {
         let header = WebSocketFrameEncoder.headerLength(payloadLength: json.count)
@@ -21,7 +21,7 @@ enum WebEncoding {
     /// The frame every browser member of the event's room shares; nil when browsers are not
     /// shown the event (away changes, presence in crowded rooms).
     @inline(__always)
-    static func bytes(for event: RoomEvent) -> SharedBytes? {
+    public static func bytes(for event: RoomEvent) -> SharedBytes? {
         if let done = event.encoded(slot: ProtocolSlot.web) { return done }
         guard let chat = chatV1(event) else { return nil }
         return event.storeEncoding(frame(ChatV1ServerMessage.event(chat)), slot: ProtocolSlot.web)

@@ -133,6 +133,30 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // The same for 100 browser members: one WebSocket text frame (header + chatd.v1 JSON) in the
+    // event's web slot, shared by all. One operation = one delivery; 0 mallocs per operation.
+    Benchmark("WebSocket: shared event encoding to 100 recipients", configuration: config()) { benchmark in
+        let devNull = open("/dev/null", O_WRONLY)
+        defer { close(devNull) }
+        let pool = IOVecPool()
+        var queues = [WriteQueue](repeating: WriteQueue(), count: 100)
+        let event = RoomEvent(
+            kind: .message, room: "lobby", source: EventSource(nick: "alice", user: "alice", host: "web"),
+            text: String(repeating: "x", count: 64), time: 0)
+        let first = WebEncoding.bytes(for: event)!
+        for i in queues.indices { queues[i].enqueue(first); _ = queues[i].flush(to: devNull, using: pool) }
+        benchmark.startMeasurement()
+        var delivered = 0
+        while delivered < benchmark.scaledIterations.count {
+            guard let bytes = WebEncoding.bytes(for: event) else { fatalError("no WebSocket bytes") }
+            for i in queues.indices {
+                queues[i].enqueue(bytes)
+                _ = queues[i].flush(to: devNull, using: pool)
+            }
+            delivered += queues.count
+        }
+    }
+
     Benchmark("History.append (50 entries)", configuration: config()) { benchmark in
         var history = History(capacity: 50)
         let frames = (0..<64).map {
