@@ -56,6 +56,25 @@ public enum UnixSocket {
         }
     }
 
+    /// Starts a non-blocking connect for an event loop (the Redis client's `unix://`):
+    /// `.wouldBlock` means in progress (EAGAIN: the listener's backlog is full; wait for
+    /// writability, then check `Socket.pendingError`).
+    public static func connectNonBlocking(path: String) throws(Errno) -> (fd: CInt, result: IOResult<Void>) {
+        var address = try self.address(path)
+        let fd = try Posix.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue))
+        do throws(Errno) {
+            let result = try withUnsafePointer(to: &address) { p throws(Errno) in
+                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa throws(Errno) in
+                    try Posix.connect(fd, sa, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
+            }
+            return (fd, result)
+        } catch {
+            Posix.close(fd)
+            throw error
+        }
+    }
+
     public static func peerCredentials(_ fd: CInt) throws(Errno) -> PeerCredentials {
         // struct ucred {pid_t; uid_t; gid_t} (socket(7)); Glibc's module hides it behind _GNU_SOURCE.
         var credentials = PeerCredentials(pid: 0, uid: 0, gid: 0)

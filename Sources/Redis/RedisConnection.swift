@@ -74,7 +74,7 @@ public final class RedisConnection {
             (fd, result) = try Socket.connect(address)
             Socket.setNoDelay(fd)
         case .unix(let path):
-            (fd, result) = try Self.connectUnix(path)
+            (fd, result) = try UnixSocket.connectNonBlocking(path: path)
         }
         do {
             try loop.epoll.add(fd, events: .connection, token: token)
@@ -175,25 +175,5 @@ public final class RedisConnection {
         }
         output.removeAll(keepingCapacity: output.capacity <= 1 << 20)
         written = 0
-    }
-
-    private static func connectUnix(_ path: String) throws(Errno) -> (CInt, IOResult<Void>) {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw Errno(ENAMETOOLONG, function: "connect") }
-        withUnsafeMutableBytes(of: &address.sun_path) { dst in dst.copyBytes(from: bytes) }
-        let fd = try Posix.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue))
-        do throws(Errno) {
-            let result = try withUnsafePointer(to: &address) { p throws(Errno) in
-                try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa throws(Errno) in
-                    try Posix.connect(fd, sa, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-            return (fd, result)
-        } catch {
-            Posix.close(fd)
-            throw error
-        }
     }
 }

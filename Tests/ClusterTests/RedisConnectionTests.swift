@@ -82,6 +82,20 @@ import Testing
         #expect(waitUntil { !h.closes.withLock { $0 }.isEmpty })
     }
 
+    /// unix:// endpoints connect through the Unix socket, non-blocking like TCP.
+    @Test func unixSocket() throws {
+        let socketPath = "/tmp/chatd-redis-\(UInt32.random(in: 0...UInt32.max)).sock"
+        let redis = try RedisServer(arguments: ["--unixsocket", socketPath, "--unixsocketperm", "700"])
+        let endpoint = try RedisEndpoint(parsing: "unix://\(socketPath)?db=1")
+        let h = try RedisHarness()
+        defer { h.stop() }
+        h.open(endpoint)
+        h.send(endpoint.handshake + [["SET", "via", "unix"], ["GET", "via"]])
+        #expect(waitUntil { h.replyCount == 3 })
+        #expect(h.replies.withLock { $0 } == [.status("OK"), .status("OK"), .bulk(Array("unix".utf8))])
+        #expect(redis.port > 0)
+    }
+
     /// AUTH from the URL's password is sent first; a wrong password is an error reply.
     @Test func passwordHandshake() throws {
         let redis = try RedisServer(arguments: ["--requirepass", "s3cret"])
