@@ -38,9 +38,12 @@ done
 
 # Robustness (issue 7): a bounded libFuzzer run per target (15 s each: seven targets now; long
 # runs are `make fuzz`), the multi-loop end-to-end suites
-# under ThreadSanitizer, and a short soak against a release build.
+# under ThreadSanitizer, the TLS suites under AddressSanitizer, and a short soak against a release build.
 suite fuzz ./scripts/fuzz/run.sh "${FUZZ_SECONDS:-15}"
 suite tsan ./scripts/sanitizers/run.sh tsan E2E
+# Issue 12: the TLS suites (unit and end-to-end) under AddressSanitizer: OpenSSL's buffers cross
+# into Swift's on every record.
+suite asan-tls ./scripts/sanitizers/run.sh asan TLS
 suite soak env -u CHATD_BIN ./scripts/soak/run.sh "${SOAK_SECONDS:-60}"
 
 # Micro-benchmarks in short mode: they must build and run; they never fail on timing.
