@@ -287,11 +287,12 @@ def main():
     check("subscriber-named", sub_c is not None, "no chatd-subscriber-C in CLIENT LIST")
     sa = senders["A"]
     gap_texts = [f"g-{k}" for k in range(60)]
-    t = threading.Thread(target=send_paced, args=(sa, gap_texts, 0.01))
-    t.start()
+    # The first 10 arrive everywhere, then the kill returns, then the rest is published at once:
+    # C is unsubscribed for at least the 100 ms reconnect delay, so a gap is certain.
+    send_paced(sa, gap_texts[:10], 0.01)
     wait_for(lambda: len(obs["C"].texts("g-")) >= 10, 5)
     redis.cli("CLIENT", "KILL", "ID", sub_c)
-    t.join()
+    send_paced(sa, gap_texts[10:], 0.01)
     ok = wait_for(lambda: all(o.texts("g-") == gap_texts for o in obs.values()), 15)
     check("subscriber-kill-recovered", ok, f"C got {len(obs['C'].texts('g-'))} of 60: {obs['C'].texts('g-')[:3]}…")
     check("subscriber-kill-from-stream", wait_for(lambda: C.logged("cluster gap recovered from the stream"), 5),
@@ -300,11 +301,10 @@ def main():
     # 5. CLIENT KILL TYPE pubsub: every node's subscription at once.
     sb = senders["B"]
     all_texts = [f"p-{k}" for k in range(60)]
-    t = threading.Thread(target=send_paced, args=(sb, all_texts, 0.01))
-    t.start()
-    wait_for(lambda: len(obs["A"].texts("p-")) >= 10, 5)
+    send_paced(sb, all_texts[:10], 0.01)
+    wait_for(lambda: all(len(o.texts("p-")) >= 10 for o in obs.values()), 5)
     redis.cli("CLIENT", "KILL", "TYPE", "pubsub")
-    t.join()
+    send_paced(sb, all_texts[10:], 0.01)
     ok = wait_for(lambda: all(o.texts("p-") == all_texts for o in obs.values()), 15)
     check("pubsub-kill-recovered", ok, ", ".join(f"{k}:{len(o.texts('p-'))}" for k, o in obs.items()))
 
