@@ -269,13 +269,25 @@ public final class ChatServer: @unchecked Sendable {
         return line + ", cluster link \(cluster.status.state)"
     }
 
+    /// The Redis password as a systemd credential (`LoadCredential=cluster-password:FILE`,
+    /// systemd.exec(5)): kept out of the URL, the unit file and the environment. The file's
+    /// first line; nil when there is none.
+    static func clusterPasswordCredential() -> String? {
+        guard let dir = getenv("CREDENTIALS_DIRECTORY").map({ String(cString: $0) }), !dir.isEmpty,
+              let bytes = try? Posix.readFile(dir + "/cluster-password", maxBytes: 4096)
+        else { return nil }
+        let line = bytes.prefix { $0 != 0x0A && $0 != 0x0D }
+        return line.isEmpty ? nil : String(decoding: line, as: UTF8.self)
+    }
+
     static func makeClusterLink(_ url: String, _ config: ChatConfig, logger: Logger) throws -> ClusterLink {
-        let endpoint: RedisEndpoint
+        var endpoint: RedisEndpoint
         do {
             endpoint = try RedisEndpoint(parsing: url)
         } catch {
             throw ChatServerError("cluster: \(error)")
         }
+        if endpoint.password == nil, let password = Self.clusterPasswordCredential() { endpoint.password = password }
         var logger = logger
         logger[metadataKey: "chat.node"] = "\(config.resolvedNodeName)"
         let settings = ClusterLink.Settings(

@@ -47,14 +47,16 @@ def check(name, ok, why=""):
 
 
 class Redis:
-    def __init__(self):
+    def __init__(self, extra=()):
         self.port = free_port()
         self.proc = None
+        self.extra = list(extra)
+        self.auth = ["-a", extra[extra.index("--requirepass") + 1], "--no-auth-warning"] if "--requirepass" in extra else []
 
     def start(self):
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", WORK, "--save", "",
-             "--appendonly", "no", "--logfile", f"{WORK}/redis.log"],
+             "--appendonly", "no", "--logfile", f"{WORK}/redis-{self.port}.log", *self.extra],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         PROCS.append(self.proc)
         if not wait_for(lambda: self.cli("PING") == "PONG"):
@@ -65,12 +67,12 @@ class Redis:
         self.proc.wait(timeout=10)
 
     def cli(self, *args):
-        r = subprocess.run(["redis-cli", "-p", str(self.port), *args], capture_output=True, text=True, timeout=10)
+        r = subprocess.run(["redis-cli", "-p", str(self.port), *self.auth, *args], capture_output=True, text=True, timeout=10)
         return r.stdout.strip()
 
 
 class Node:
-    def __init__(self, name, redis, extra=()):
+    def __init__(self, name, redis, extra=(), env=None):
         self.name = name
         self.framed = free_port()
         self.irc = free_port()
@@ -79,7 +81,8 @@ class Node:
             [CHATD, "--listen", f"framed://127.0.0.1:{self.framed}", "--listen", f"irc://127.0.0.1:{self.irc}",
              "--cluster", f"redis://127.0.0.1:{redis.port}", "--node-name", name, "--threads", "2",
              "--msg-rate", "0", "--shutdown-timeout", "1", "--history", "50", *extra],
-            stdin=subprocess.DEVNULL, stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
+            stdin=subprocess.DEVNULL, stdout=open(self.log, "w"), stderr=subprocess.STDOUT,
+            env=None if env is None else {**os.environ, **env})
         PROCS.append(self.proc)
 
     def logged(self, text):
@@ -370,7 +373,22 @@ def main():
     check("pm-unknown-refused", wait_for(lambda: any("no such user: nobody-here" in t for t in pm_from.notices())),
           f"pmann got {pm_from.notices()[-3:]}")
 
-    # 9. Redis restarted (no persistence): clients stay, are told once, refused sends are told;
+    # 9. A password-protected Redis: the password comes as a systemd credential
+    # ($CREDENTIALS_DIRECTORY/cluster-password), not in the URL.
+    locked = Redis(["--requirepass", "s3cret-pw"])
+    locked.start()
+    creds = f"{WORK}/credentials"
+    os.makedirs(creds)
+    with open(f"{creds}/cluster-password", "w") as f:
+        f.write("s3cret-pw\n")
+    E = Node("E", locked, env={"CREDENTIALS_DIRECTORY": creds})
+    check("credential-password", wait_for(lambda: E.logged("cluster link up"), 15), f"node E did not log in (see {E.log})")
+    check("credential-not-logged", not E.logged("s3cret-pw"), "the password appears in the log")
+    E.proc.terminate()
+    E.proc.wait(timeout=10)
+    locked.stop()
+
+    # 10. Redis restarted (no persistence): clients stay, are told once, refused sends are told;
     # after recovery everything accepted arrives everywhere.
     redis.stop()
     check("redis-down-told", wait_for(lambda: all(any("cluster link down" in t for t in o.notices()) for o in obs.values())),
