@@ -1,3 +1,4 @@
+import Cluster
 import EventLoop
 import Room
 import Store
@@ -90,6 +91,30 @@ final class MetricsCollector {
             out.family("chatd_store_commit_seconds", .summary, "Time of the store's group commits, BEGIN to COMMIT.")
             out.sample("chatd_store_commit_seconds_sum", Double(s.commitNanoseconds) / 1e9)
             out.sample("chatd_store_commit_seconds_count", Int(truncatingIfNeeded: s.batches))
+        }
+
+        if let cluster = server.cluster {
+            let s = cluster.status
+            out.family("chatd_cluster_link_up", .gauge, "1 while the link to the cluster's Redis is up, else 0.")
+            out.sample("chatd_cluster_link_up", s.state == .up ? 1 : 0)
+            func counter(_ name: String, _ value: Int, _ help: String) {
+                out.family(name, .counter, help)
+                out.sample(name, value)
+            }
+            counter("chatd_cluster_published_total", s.published.load(ordering: .relaxed),
+                    "Messages this node handed to Redis and Redis numbered.")
+            counter("chatd_cluster_delivered_total", s.delivered.load(ordering: .relaxed),
+                    "Messages delivered to this node's rooms from the cluster.")
+            counter("chatd_cluster_refused_total", s.refused.load(ordering: .relaxed),
+                    "Sends refused because the cluster link was down or its queue full.")
+            counter("chatd_cluster_recovered_total", s.recovered.load(ordering: .relaxed),
+                    "Messages recovered from a room's stream after a gap.")
+            counter("chatd_cluster_lost_total", s.lost.load(ordering: .relaxed),
+                    "Messages lost for good: trimmed from the stream before this node fetched them.")
+            counter("chatd_cluster_malformed_total", s.malformed.load(ordering: .relaxed),
+                    "Payloads from Redis that did not decode (skipped).")
+            counter("chatd_cluster_disconnects_total", s.disconnects.load(ordering: .relaxed),
+                    "Connections to Redis lost (each followed by a reconnect).")
         }
 
         out.family("chatd_loop_tick_seconds", .histogram, "Event-loop tick duration (events, timers and flush), by loop.")

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 
 CHATD = sys.argv[1]
 WORK = tempfile.mkdtemp(prefix="chatd-cluster-")
@@ -76,14 +77,27 @@ class Node:
         self.name = name
         self.framed = free_port()
         self.irc = free_port()
+        self.metrics = free_port()
         self.log = f"{WORK}/node-{name}.log"
         self.proc = subprocess.Popen(
             [CHATD, "--listen", f"framed://127.0.0.1:{self.framed}", "--listen", f"irc://127.0.0.1:{self.irc}",
+             "--listen", f"metrics://127.0.0.1:{self.metrics}",
              "--cluster", f"redis://127.0.0.1:{redis.port}", "--node-name", name, "--threads", "2",
              "--msg-rate", "0", "--shutdown-timeout", "1", "--history", "50", *extra],
             stdin=subprocess.DEVNULL, stdout=open(self.log, "w"), stderr=subprocess.STDOUT,
             env=None if env is None else {**os.environ, **env})
         PROCS.append(self.proc)
+
+    def metric(self, name):
+        """A sample of this node's /metrics (docs/METRICS.md), or None."""
+        try:
+            body = urllib.request.urlopen(f"http://127.0.0.1:{self.metrics}/metrics", timeout=5).read().decode()
+        except OSError:
+            return None
+        for line in body.splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+        return None
 
     def logged(self, text):
         with open(self.log, errors="replace") as f:
@@ -336,6 +350,13 @@ def main():
     check("trimmed-rest-delivered", wait_for(lambda: reader.texts("l-") == ["l-0"] + [f"l-{k}" for k in range(26, 31)]),
           f"reader got {reader.texts('l-')}")
     check("trimmed-loss-logged", C.logged("cluster messages lost"), "node C did not log the loss")
+    check("metrics-lost-and-recovered", wait_for(lambda: (C.metric("chatd_cluster_lost_total") or 0) >= 25
+                                                 and (C.metric("chatd_cluster_recovered_total") or 0) > 0),
+          f"C: lost {C.metric('chatd_cluster_lost_total')}, recovered {C.metric('chatd_cluster_recovered_total')}")
+    check("metrics-published-delivered", all((n.metric("chatd_cluster_published_total") or 0) > 0
+                                              and (n.metric("chatd_cluster_delivered_total") or 0) > 0 for n in (A, B)),
+          ", ".join(f"{n.name}: {n.metric('chatd_cluster_published_total')}/{n.metric('chatd_cluster_delivered_total')}"
+                    for n in (A, B)))
 
     # 7. Nicknames are unique cluster-wide; a killed node's names free up within the lease (5 s).
     holder = Framed(A.framed, "unique")
@@ -393,6 +414,8 @@ def main():
     redis.stop()
     check("redis-down-told", wait_for(lambda: all(any("cluster link down" in t for t in o.notices()) for o in obs.values())),
           "not every client was told the link is down")
+    check("metrics-link-down", wait_for(lambda: all(n.metric("chatd_cluster_link_up") == 0 for n in nodes)),
+          f"link_up: {[n.metric('chatd_cluster_link_up') for n in nodes]}")
     before = len([t for t in sa.notices() if "not sent" in t])
     for k in range(3):
         sa.say(f"refused-{k}")
@@ -401,6 +424,11 @@ def main():
     redis.start()
     check("redis-back-told", wait_for(lambda: any("cluster link restored" in t for t in sa.notices()), 20),
           "no 'cluster link restored'")
+    check("metrics-link-back", wait_for(lambda: all(n.metric("chatd_cluster_link_up") == 1
+                                                    and (n.metric("chatd_cluster_disconnects_total") or 0) >= 1 for n in nodes)),
+          f"link_up: {[n.metric('chatd_cluster_link_up') for n in nodes]}, "
+          f"disconnects: {[n.metric('chatd_cluster_disconnects_total') for n in nodes]}")
+    check("metrics-refused", (A.metric("chatd_cluster_refused_total") or 0) >= 3, f"A: {A.metric('chatd_cluster_refused_total')}")
     check("redis-down-told-once", all(sum("cluster link down" in t for t in o.notices()) == 1 for o in obs.values()),
           "a client was told more than once")
     after = [f"after-{k}" for k in range(5)]
