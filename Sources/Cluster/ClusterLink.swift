@@ -35,8 +35,10 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
     }
 
     enum Token: UInt64 { case commands = 1, subscriber = 2 }
-    enum TimerKind: UInt32 { case reconnect = 1, sweep, leases }
+    enum TimerKind: UInt32 { case reconnect = 1, sweep, leases, checkTop }
     static let sweepInterval: UInt64 = 5_000_000_000
+    /// How often every room compares its last number with its stream's top (`checkTop`).
+    static let checkTopInterval: UInt64 = 15_000_000_000
 
     /// What a command reply answers (replies come in the order commands were sent).
     enum Pending {
@@ -106,6 +108,7 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
         loop.schedule(Timer(deadline: Monotonic.now(), token: 0, kind: TimerKind.reconnect.rawValue))
         loop.schedule(Timer(deadline: Monotonic.now() + Self.sweepInterval, token: 0, kind: TimerKind.sweep.rawValue))
         loop.schedule(Timer(deadline: Monotonic.now() + settings.nicknameLease / 3, token: 0, kind: TimerKind.leases.rawValue))
+        loop.schedule(Timer(deadline: Monotonic.now() + Self.checkTopInterval, token: 0, kind: TimerKind.checkTop.rawValue))
         let handoff = UnsafeSendable(self)
         thread = LoopThread.spawn(name: "chatd-cluster") { handoff.value.loop.run(handoff.value) }
     }
@@ -152,6 +155,14 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
         case .sweep:
             rooms = rooms.filter { !$0.value.room.isRemoved }
             loop.schedule(Timer(deadline: loop.now + Self.sweepInterval, token: 0, kind: TimerKind.sweep.rawValue))
+        case .checkTop:
+            if up {
+                for key in Array(rooms.keys) {
+                    guard let actions = rooms[key]?.stream.checkTop() else { continue }
+                    run(actions, room: key)
+                }
+            }
+            loop.schedule(Timer(deadline: loop.now + Self.checkTopInterval, token: 0, kind: TimerKind.checkTop.rawValue))
         case .leases:
             refreshLeases()
             loop.schedule(Timer(deadline: loop.now + settings.nicknameLease / 3, token: 0, kind: TimerKind.leases.rawValue))

@@ -69,6 +69,13 @@ public struct RoomStream<Payload> {
         synced ? [.fetch(after: last, request: newRequest())] : [.snapshot(request: newRequest())]
     }
 
+    /// A periodic look at the stream's top: a lost *last* message has no successor to reveal
+    /// the gap (Centrifugo's position check). Nothing while a request is outstanding.
+    public mutating func checkTop() -> [Action] {
+        guard synced, outstanding == 0 else { return [] }
+        return [.fetch(after: last, request: newRequest())]
+    }
+
     public mutating func published(_ entry: StreamEntry<Payload>, epoch e: String) -> [Action] {
         guard synced else {
             keep(entry)

@@ -124,6 +124,20 @@ struct RoomStreamTests {
         #expect(Self.show(s.published(Self.e(1), epoch: "C")) == ["D1"])
     }
 
+    /// The periodic top check fetches after the last number (a lost last message shows up),
+    /// but never while another request is outstanding.
+    @Test func checkTop() {
+        var s = Stream()
+        #expect(Self.show(s.checkTop()).isEmpty)
+        _ = s.start()
+        #expect(Self.show(s.checkTop()).isEmpty)
+        _ = s.snapshotArrived(request: 1, epoch: "A", last: 4, newest: [])
+        #expect(Self.show(s.checkTop()) == ["F4/2"])
+        #expect(Self.show(s.checkTop()).isEmpty)
+        #expect(Self.show(s.rangeArrived(request: 2, epoch: "A", entries: [Self.e(5)])) == ["D5"])
+        #expect(Self.show(s.checkTop()) == ["F5/3"])
+    }
+
     /// Waiting entries are bounded: beyond the limit they are dropped and come from the stream.
     @Test func bufferIsBounded() {
         var s = Stream(bufferLimit: 3)
