@@ -7,7 +7,8 @@ import Synchronization
 /// rest are written in place with a relaxed load and store (`add`), which compile to plain moves,
 /// never a locked read-modify-write. The control thread reads them with relaxed loads and sums
 /// the loops at scrape time; a scrape may see one loop a tick behind another, never a torn value.
-final class LoopStats: @unchecked Sendable {
+/// Public for the micro-benchmark (Benchmarks/), which counts the way `LoopWorker` does.
+public final class LoopStats: @unchecked Sendable {
     // @unchecked Sendable: `slots` is written by one thread and read by others through atomics
     // only; the pointer itself never changes.
     let messagesIn = Atomic<Int>(0)

@@ -4,6 +4,7 @@ import ChatProtocol
 import EventLoop
 import Glibc
 import Room
+import Synchronization
 
 // The steady-state delivery path must allocate nothing per delivered message (DESIGN.md §5):
 // each benchmark reports wall time and mallocs per operation (scaled by `scaledIterations`).
@@ -106,6 +107,43 @@ let benchmarks: @Sendable () -> Void = {
             }
             delivered += queues.count
         }
+    }
+
+    // The same delivery loop with the counting LoopWorker does for /metrics (docs/METRICS.md):
+    // a local delivery count, bytes out per flush and one tick-histogram bucket per event,
+    // stored into the loop's single-writer LoopStats. Against the benchmark above it shows
+    // what metrics cost per delivery; mallocs per operation must stay 0.
+    Benchmark("Framed: shared event encoding to 100 recipients, metrics counted", configuration: config()) { benchmark in
+        let devNull = open("/dev/null", O_WRONLY)
+        defer { close(devNull) }
+        let pool = IOVecPool()
+        let stats = LoopStats()
+        var queues = [WriteQueue](repeating: WriteQueue(), count: 100)
+        let event = RoomEvent(
+            kind: .message, room: "lobby", source: EventSource(nick: "alice", user: "alice", host: "framed"),
+            text: String(repeating: "x", count: 64), time: 0)
+        let first = FramedEncoding.bytes(for: event)!
+        for i in queues.indices { queues[i].enqueue(first); _ = queues[i].flush(to: devNull, using: pool) }
+        var deliveries = 0
+        benchmark.startMeasurement()
+        var delivered = 0
+        while delivered < benchmark.scaledIterations.count {
+            let tickStart = Monotonic.now()
+            guard let bytes = FramedEncoding.bytes(for: event) else { fatalError("no framed bytes") }
+            for i in queues.indices {
+                queues[i].enqueue(bytes)
+                deliveries &+= 1
+                let queued = queues[i].pendingBytes
+                _ = queues[i].flush(to: devNull, using: pool)
+                stats.add(LoopStats.Slot.bytesOut(0), queued &- queues[i].pendingBytes)
+            }
+            stats.deliveries.store(deliveries, ordering: .relaxed)
+            let took = Monotonic.now() &- tickStart
+            stats.add(LoopStats.Slot.tickBucket(TickHistogram.bucket(took)), 1)
+            stats.add(LoopStats.Slot.tickNanoseconds, Int(truncatingIfNeeded: took))
+            delivered += queues.count
+        }
+        blackHole(stats.load(LoopStats.Slot.bytesOut(0)))
     }
 
     // The same for 100 IRC members, half of them without server-time: they share the tagged
