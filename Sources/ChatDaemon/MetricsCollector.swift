@@ -30,6 +30,7 @@ final class MetricsCollector {
 
         out.family("chatd_connections_open", .gauge, "Client connections open now, by protocol.")
         for p in protocols {
+            // Closed is read before accepted: both only grow, so the difference is never negative.
             let closed = CloseCause.allCases.reduce(0) { $0 &+ sum(Slot.closed(p, $1)) }
             out.sample("chatd_connections_open", ["protocol": MetricProtocol.label(p)], sum(Slot.accepted(p)) &- closed)
         }
