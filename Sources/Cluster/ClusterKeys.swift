@@ -19,6 +19,12 @@ struct ClusterKeys {
     /// A node's own channel: private messages for the names it holds (`ClusterScripts.whisper`).
     static func nodeChannel(_ origin: String) -> String { "chatd:node:\(origin)" }
 
+    /// The folded room name in a room's channel name, nil for any other channel.
+    static func room(ofChannel channel: String) -> String? {
+        guard channel.hasPrefix("chatd:{"), channel.hasSuffix("}:ch"), channel.utf8.count >= 11 else { return nil }
+        return String(channel.dropFirst(7).dropLast(4))
+    }
+
     /// What every node subscribes to (PSUBSCRIBE): all rooms' channels.
     static let channelPattern = "chatd:{*}:ch"
 

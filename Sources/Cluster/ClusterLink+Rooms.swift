@@ -104,7 +104,7 @@ extension ClusterLink {
         switch kind {
         case "pmessage":
             guard parts.count == 4, let data = parts[3].bytes else { return }
-            received(data)
+            received(data, channel: parts[2].text ?? "")
         case "message":
             guard parts.count == 3, let data = parts[2].bytes else { return }
             receivedPrivate(data)
@@ -115,8 +115,11 @@ extension ClusterLink {
         }
     }
 
-    /// `<epoch> <number> <payload>` from the publish script.
-    private func received(_ data: [UInt8]) {
+    /// `<epoch> <number> <payload>` from the publish script, on `channel` (`ClusterKeys.channel`).
+    private func received(_ data: [UInt8], channel: String) {
+        // Rooms nobody joined on this node are not followed (their past is read on first
+        // join): the channel names the room, so their payloads are not even decoded.
+        guard let key = ClusterKeys.room(ofChannel: channel), rooms[key] != nil else { return }
         guard let s1 = data.firstIndex(of: 0x20), let s2 = data[(s1 + 1)...].firstIndex(of: 0x20),
               let number = UInt64(String(decoding: data[(s1 + 1)..<s2], as: UTF8.self))
         else {
@@ -131,8 +134,10 @@ extension ClusterLink {
             status.malformed.add(1, ordering: .relaxed)
             return logger.error("cluster message skipped", metadata: ["chat.reason": "\(error)"])
         }
-        let key = ClusterKeys(roomName: event.room).room
-        // Rooms nobody joined on this node are not followed: their past is read on first join.
+        guard ClusterKeys(roomName: event.room).room == key else {
+            status.malformed.add(1, ordering: .relaxed)
+            return logger.error("cluster message on another room's channel; skipped", metadata: ["chat.room": "\(key)"])
+        }
         guard let actions = rooms[key]?.stream.published(StreamEntry(number: number, payload: event), epoch: epoch) else { return }
         run(actions, room: key)
     }
