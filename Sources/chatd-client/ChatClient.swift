@@ -7,6 +7,12 @@ import TLS
 struct ClientOptions: Sendable {
     var host = "127.0.0.1"
     var port = 7575
+    /// Servers to fail over to (`--server`), after `host`:`port`: a failed attempt or a lost
+    /// connection moves on to the next, round robin (nodes of one `--cluster` service).
+    var alternates: [(host: String, port: Int)] = []
+
+    /// Every server, `host`:`port` first.
+    var servers: [(host: String, port: Int)] { [(host, port)] + alternates }
     var username: String?
     var room: String?
     var reconnect = true
@@ -50,6 +56,14 @@ final class ChatClient: EventLoopHandler {
     var generation: UInt64 = 0
     var backoff: Backoff
     var reconnectPending = false
+    /// Which of `options.servers` the current (or next) connection goes to.
+    var serverIndex = 0
+    /// With `--server`: until when a refused login is retried rather than final. A node that
+    /// died holds its users' names in the cluster until their lease runs out (5 s), so the
+    /// name the client had is refused on the next node for that long.
+    var failoverGraceUntil: UInt64 = 0
+    static let failoverGrace: UInt64 = 10_000_000_000
+    var server: (host: String, port: Int) { options.servers[serverIndex % options.servers.count] }
     var everConnected = false
     /// Lines typed while offline, sent after the next login (bounded).
     var outbox: [String] = []
@@ -134,12 +148,12 @@ final class ChatClient: EventLoopHandler {
         reconnectPending = false
         generation &+= 1
         connection = nil
-        guard let address = Resolver.resolve(host: options.host, port: options.port) else {
-            connectionFailed("cannot resolve \(options.host)")
+        guard let address = Resolver.resolve(host: server.host, port: server.port) else {
+            connectionFailed("cannot resolve \(server.host)")
             return
         }
         do {
-            let conn = try Connection(to: address, tls: tlsContext, serverName: options.host)
+            let conn = try Connection(to: address, tls: tlsContext, serverName: server.host)
             connection = conn
             try loop.epoll.add(conn.fd, events: .connection, token: socketToken)
             loop.schedule(Timer(deadline: loop.now + 10_000_000_000, token: generation,
@@ -158,7 +172,7 @@ final class ChatClient: EventLoopHandler {
         self.session = session
         everConnected = true
         if interactive {
-            local("connected to \(options.host):\(options.port) as \(session.username)")
+            local("connected to \(server.host):\(server.port) as \(session.username)")
             editor?.setPrompt(promptText())
         }
         for line in outbox { conn.send(line) }
@@ -173,7 +187,10 @@ final class ChatClient: EventLoopHandler {
         let rejection = wasEstablished ? session?.loginRejection : nil
         connection = nil
         generation &+= 1
-        if let rejection {
+        if wasEstablished && rejection == nil && !options.alternates.isEmpty {
+            failoverGraceUntil = loop.now + Self.failoverGrace
+        }
+        if let rejection, loop.now >= failoverGraceUntil {
             // Not a network problem: retrying with the same name gets the same answer.
             if interactive {
                 report("login refused: \(rejection)")
@@ -184,7 +201,9 @@ final class ChatClient: EventLoopHandler {
             }
             return
         }
-        let what = wasEstablished ? "connection lost: \(reason)" : "cannot connect to \(options.host):\(options.port): \(reason)"
+        let what = wasEstablished ? "connection lost: \(reason)" : "cannot connect to \(server.host):\(server.port): \(reason)"
+        // The next attempt goes to the next server (with one server: the same).
+        serverIndex = (serverIndex + 1) % options.servers.count
         guard options.reconnect, !(stdinEOF && !interactive && outbox.isEmpty) else {
             report(what)
             finish(wasEstablished && stdinEOF ? 0 : 1)

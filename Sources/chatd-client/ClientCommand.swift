@@ -25,6 +25,11 @@ struct ClientCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Daemon TCP port.")
     var port = 7575
 
+    @Option(
+        name: .customLong("server"),
+        help: "Another server HOST:PORT to fail over to (repeatable): after a failed attempt or a lost connection the client tries the next one, round robin from --host/--port.")
+    var servers: [String] = []
+
     @Option(name: [.customShort("u"), .long], help: "Username (asked for when missing).")
     var user: String?
 
@@ -60,12 +65,25 @@ struct ClientCommand: ParsableCommand {
         if ca != nil && insecure { throw ValidationError("--ca and --insecure exclude each other") }
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1...65535") }
         guard eofGrace >= 0, maxBackoff > 0 else { throw ValidationError("durations must be positive") }
+        for s in servers where Self.parseServer(s) == nil {
+            throw ValidationError("--server \(s): expected HOST:PORT with a port in 1...65535")
+        }
+    }
+
+    /// `HOST:PORT` or `[V6]:PORT`.
+    static func parseServer(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port)
+        else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : (host, port)
     }
 
     func run() throws {
         var options = ClientOptions()
         options.host = host
         options.port = port
+        options.alternates = servers.compactMap(Self.parseServer)
         options.username = user
         options.room = room
         options.reconnect = !noReconnect

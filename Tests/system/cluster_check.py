@@ -366,6 +366,17 @@ def main():
           f"rival on B was not refused: {rival.notices()}")
     holder.say("still here")
     check("nick-holder-kept", wait_for(lambda: obs["B"].saw("still here")), "the holder lost its name")
+    # chatd-client with --server: connected to D, it fails over to C when D is killed (its name
+    # comes free there once D's lease runs out; until then C refuses it and the client retries).
+    client_bin = os.path.join(os.path.dirname(CHATD), "chatd-client")
+    failover = subprocess.Popen(
+        [client_bin, "--host", "127.0.0.1", "--port", str(D.framed), "--server", f"127.0.0.1:{C.framed}",
+         "--user", "roamer", "--max-backoff", "1", "--eof-grace", "1"],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    PROCS.append(failover)
+    failover.stdin.write(b"fo-1\n")
+    failover.stdin.flush()
+    check("client-on-D", wait_for(lambda: obs["A"].saw("fo-1"), 10), "chatd-client's message via D did not arrive")
     ghost = Framed(D.framed, "ghost")
     check("nick-ghost-held", wait_for(lambda: redis.cli("EXISTS", "chatd:nick:{ghost}") == "1"), "no lease for ghost")
     D.proc.kill()
@@ -374,6 +385,14 @@ def main():
     freed = wait_for(lambda: redis.cli("EXISTS", "chatd:nick:{ghost}") == "0", 10)
     check("nick-freed-after-kill", freed and time.monotonic() - killed_at <= 6.5,
           f"ghost still held {time.monotonic() - killed_at:.1f} s after kill -9")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and failover.poll() is None and not obs["A"].saw("fo-2"):
+        failover.stdin.write(b"fo-2\n")
+        failover.stdin.flush()
+        wait_for(lambda: obs["A"].saw("fo-2"), 1)
+    check("client-failover", obs["A"].saw("fo-2"),
+          f"chatd-client did not fail over to C (exit {failover.poll()})")
+    failover.stdin.close()
     reborn = Framed(C.framed, "ghost")
     reborn.say("back again")
     check("nick-reusable", wait_for(lambda: obs["A"].saw("back again")) and

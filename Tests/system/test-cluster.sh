@@ -2,7 +2,8 @@
 # Three chatd nodes and one redis-server on loopback (--cluster): cross-node chat (framed and
 # IRC), one order per room under concurrent senders on every node, history replay from the
 # room's stream, subscriber kills recovered from the stream, Redis restart (refused sends
-# told, nothing accepted lost). See Tests/system/cluster_check.py. Bounded to 150 s.
+# told, nothing accepted lost), nickname leases, private messages, chatd-client failing over
+# to another node when its node is killed. See Tests/system/cluster_check.py. Bounded to 150 s.
 #   Tests/system/test-cluster.sh BIN_DIR
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
