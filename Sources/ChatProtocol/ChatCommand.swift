@@ -78,7 +78,9 @@ public enum ChatCommand {
         var with: String?
         if let first = t.first, first.utf8.first == UInt8(ascii: "@") {
             guard first.utf8.count > 1 else { return .invalid(historyUsage) }
-            with = String(first.dropFirst())
+            // Drop the '@' byte, not the first Character: '@' and a combining mark after it are
+            // one grapheme, and dropFirst() would take the whole name (found by fuzz-command).
+            with = String(decoding: first.utf8.dropFirst(), as: UTF8.self)
             t.removeFirst()
         }
         guard t.count <= 3 else { return .invalid(historyUsage) }
