@@ -48,6 +48,9 @@ deb: setup
 ## Lint the .deb the way Debian does: any error or warning fails.
 deb-check: deb
 	lintian --fail-on warning $(DEB_OUT)/chatd_*.deb
+	@# The operator's examples ship (docs/METRICS.md points at them).
+	dpkg-deb -c $(DEB_OUT)/chatd_*.deb | grep -q 'usr/share/doc/chatd/examples/chatd-alerts.yml'
+	dpkg-deb -c $(DEB_OUT)/chatd_*.deb | grep -q 'usr/share/doc/chatd/examples/chatd-dashboard.json'
 
 ## chatd under a real systemd + journald in a private namespace (root; about 20 s).
 test-system: build

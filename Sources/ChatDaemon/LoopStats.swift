@@ -58,7 +58,10 @@ public final class LoopStats: @unchecked Sendable {
         public static func tickBucket(_ b: Int) -> Int {
             2 + 3 * protocols + protocols * CloseCause.allCases.count + HandshakeFailure.allCases.count + b
         }
-        static let count = tickBucket(TickHistogram.bounds.count + 1)
+        /// Publish-to-flush latencies of sampled messages, the same buckets as the ticks.
+        public static func publishFlushBucket(_ b: Int) -> Int { tickBucket(TickHistogram.bounds.count + 1 + b) }
+        public static let publishFlushNanoseconds = publishFlushBucket(TickHistogram.bounds.count + 1)
+        static let count = publishFlushNanoseconds + 1
     }
 }
 

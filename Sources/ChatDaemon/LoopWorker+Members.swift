@@ -17,6 +17,7 @@ extension LoopWorker {
     @inline(__always)
     func deliver(_ event: RoomEvent, roomID: Int, except: ConnectionID) {
         guard let list = members[roomID] else { return }
+        let before = deliveries
         if !list.framed.isEmpty, let bytes = FramedEncoding.bytes(for: event) {
             for conn in list.framed where conn.id != except { enqueue(bytes, to: conn) }
         }
@@ -24,6 +25,8 @@ extension LoopWorker {
         if !list.web.isEmpty, let bytes = WebEncoding.bytes(for: event) {
             for conn in list.web where conn.id != except { enqueue(bytes, to: conn) }
         }
+        // Sampled only where it reached someone (the sender's own loop may have no one else).
+        if event.publishedAt != 0 && sampledPublish == 0 && deliveries != before { sampledPublish = event.publishedAt }
     }
 
     /// Makes the membership `at` of `conn` active in the local member list of its room.

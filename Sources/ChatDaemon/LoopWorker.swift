@@ -87,6 +87,9 @@ final class LoopWorker: EventLoopHandler {
     var messagesIn = 0
     var deliveries = 0
     var slowConsumers = 0
+    /// The sequencing time of the first sampled message delivered this tick (0 = none): after
+    /// the flush it becomes one observation of `chatd_publish_flush_seconds`.
+    var sampledPublish: UInt64 = 0
     var shutdownDeadline: UInt64 = 0
     var shuttingDown: Bool { shutdownDeadline != 0 }
 
@@ -361,8 +364,16 @@ final class LoopWorker: EventLoopHandler {
     /// This tick's duration, from the end of epoll_wait to now, into `chatd_loop_tick_seconds`:
     /// one vDSO clock read and two single-writer stores per tick.
     func recordTick() {
-        let took = Monotonic.now() &- loop.now
+        let end = Monotonic.now()
+        let took = end &- loop.now
         stats.add(LoopStats.Slot.tickBucket(TickHistogram.bucket(took)), 1)
         stats.add(LoopStats.Slot.tickNanoseconds, Int(truncatingIfNeeded: took))
+        if sampledPublish != 0 {
+            // Another loop's clock read can be a few ns ahead of ours: clamp, never wrap.
+            let latency = end > sampledPublish ? end &- sampledPublish : 0
+            stats.add(LoopStats.Slot.publishFlushBucket(TickHistogram.bucket(latency)), 1)
+            stats.add(LoopStats.Slot.publishFlushNanoseconds, Int(truncatingIfNeeded: latency))
+            sampledPublish = 0
+        }
     }
 }

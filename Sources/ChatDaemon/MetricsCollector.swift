@@ -28,22 +28,25 @@ final class MetricsCollector {
         out.family("chatd_build_info", .gauge, "Always 1; the version and git commit of the running binary.")
         out.sample("chatd_build_info", ["version": ChatDaemonVersion.string, "commit": ChatDaemonVersion.commit], 1)
 
+        // One snapshot for the three connection families, so open = accepted − closed holds
+        // within a scrape. Closed is read before accepted: both only grow, so the difference is
+        // never negative.
+        let closed = protocols.map { p in CloseCause.allCases.map { sum(Slot.closed(p, $0)) } }
+        let accepted = protocols.map { sum(Slot.accepted($0)) }
         out.family("chatd_connections_open", .gauge, "Client connections open now, by protocol.")
         for p in protocols {
-            // Closed is read before accepted: both only grow, so the difference is never negative.
-            let closed = CloseCause.allCases.reduce(0) { $0 &+ sum(Slot.closed(p, $1)) }
-            out.sample("chatd_connections_open", ["protocol": MetricProtocol.label(p)], sum(Slot.accepted(p)) &- closed)
+            out.sample("chatd_connections_open", ["protocol": MetricProtocol.label(p)], accepted[p] &- closed[p].reduce(0, &+))
         }
         out.family("chatd_connections_accepted_total", .counter, "Client connections accepted, by protocol.")
         for p in protocols {
-            out.sample("chatd_connections_accepted_total", ["protocol": MetricProtocol.label(p)], sum(Slot.accepted(p)))
+            out.sample("chatd_connections_accepted_total", ["protocol": MetricProtocol.label(p)], accepted[p])
         }
         out.family("chatd_connections_closed_total", .counter, "Client connections closed, by protocol and reason.")
         for p in protocols {
             for cause in CloseCause.allCases {
                 out.sample(
                     "chatd_connections_closed_total", ["protocol": MetricProtocol.label(p), "reason": cause.label],
-                    sum(Slot.closed(p, cause)))
+                    closed[p][cause.rawValue])
             }
         }
         out.family("chatd_handshake_failures_total", .counter, "Connections closed before completing their handshake, by kind.")
@@ -126,6 +129,14 @@ final class MetricsCollector {
                 "chatd_loop_tick_seconds", ["loop": String(i)], bounds: bounds, counts: counts,
                 sum: Double(loopStats.load(Slot.tickNanoseconds)) / 1e9)
         }
+
+        out.family(
+            "chatd_publish_flush_seconds", .histogram,
+            "From a message's sequencing to the end of the tick that wrote it to its recipients (sampled: 1 message in 8 per room, 1 per loop per tick).")
+        let flushCounts = (0...TickHistogram.bounds.count).map { b in stats.reduce(0) { $0 + $1.load(Slot.publishFlushBucket(b)) } }
+        out.histogram(
+            "chatd_publish_flush_seconds", [:], bounds: bounds, counts: flushCounts,
+            sum: Double(stats.reduce(0) { $0 + $1.load(Slot.publishFlushNanoseconds) }) / 1e9)
 
         let process = ProcessMetrics.sample()
         out.family("process_cpu_seconds_total", .counter, "User and system CPU time spent, in seconds.")

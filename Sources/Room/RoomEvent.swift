@@ -77,6 +77,9 @@ public final class RoomEvent: @unchecked Sendable {
     /// The room had more members than `ChatLimits.presenceNoticeMaxMembers` when this presence
     /// event was sequenced: protocols that can do without presence there skip it.
     public internal(set) var crowded = false
+    /// When a sampled message was sequenced (`Monotonic.now()`, ns), for the publish-to-flush
+    /// histogram; 0 for events not sampled (`ChatHub.publishSampleMask`).
+    public internal(set) var publishedAt: UInt64 = 0
 
     public let encodings0 = SharedBytesSlot()
     public let encodings1 = SharedBytesSlot()

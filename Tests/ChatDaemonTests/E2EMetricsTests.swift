@@ -63,6 +63,22 @@ import Testing
         }
     }
 
+    /// Scrapes until `series` read the same in two scrapes 50 ms apart (5 s deadline). A loop
+    /// publishes its counters at the end of the tick whose flush the client may already have
+    /// read, so "the client saw it" does not yet mean "the scrape counts it".
+    static func settled(_ port: Int, _ series: [String]) throws -> String {
+        let deadline = e2eNow() + 5
+        var last: [Double?] = []
+        while true {
+            let body = try get(port).bodyText
+            let now = series.map { value($0, in: body) }
+            if now == last && !now.contains(nil) { return body }
+            if e2eNow() > deadline { throw E2EError("\(series) never settled; last scrape:\n\(body)") }
+            last = now
+            e2eSleep(0.05)
+        }
+    }
+
     @Test func scrapeFollowsTheChat() throws {
         let (d, port) = try Self.daemon()
         defer { d.stop() }
@@ -78,7 +94,7 @@ import Testing
         let b = try E2EClient.login(port: d.port, name: "ben")
         #expect(a.receiveUntil(.notice("ben joined #lobby")) != nil)
         // Logging in took messages (a /who to sync) and a delivery (ann saw ben join).
-        let before = try Self.get(port).bodyText
+        let before = try Self.settled(port, ["chatd_deliveries_total", "chatd_messages_received_total"])
         let deliveries = try #require(Self.value("chatd_deliveries_total", in: before))
         let received = try #require(Self.value("chatd_messages_received_total", in: before))
         for i in 0..<5 { try a.send(frame: "hello \(i)") }
@@ -100,6 +116,16 @@ import Testing
         #expect(ticks0 + ticks1 > 0)
         #expect(Self.value(#"chatd_loop_tick_seconds_bucket{loop="1",le="+Inf"}"#, in: body) == ticks1)
         #expect((Self.value("process_resident_memory_bytes", in: body) ?? 0) > 1_000_000)
+
+        // 8 more messages: one of them has a sequence divisible by 8, so it is sampled and the
+        // loop that delivered it observes its publish-to-flush latency once.
+        for i in 0..<8 { try a.send(frame: "sample \(i)") }
+        #expect(b.receive(count: 8)?.count == 8)
+        body = try Self.scrape(port, until: "chatd_publish_flush_seconds_count") { $0 >= 1 }
+        let samples = try #require(Self.value("chatd_publish_flush_seconds_count", in: body))
+        #expect(samples <= 2)  // 13 messages to one recipient, 1 in 8 sampled
+        #expect(Self.value(#"chatd_publish_flush_seconds_bucket{le="+Inf"}"#, in: body) == samples)
+        #expect((Self.value("chatd_publish_flush_seconds_sum", in: body) ?? 0) > 0)
         #expect((Self.value("process_open_fds", in: body) ?? 0) > 3)
 
         try a.send(frame: "/quit")

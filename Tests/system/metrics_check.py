@@ -299,6 +299,12 @@ scrape_configs:
     check(s1.total("chatd_loop_tick_seconds_count") > s0.total("chatd_loop_tick_seconds_count"), "loops tick")
     check(s1.total("chatd_loop_tick_seconds_bucket", le="+Inf") == s1.total("chatd_loop_tick_seconds_count"),
           "tick histogram: +Inf bucket = count")
+    # 30 messages in one room: at least 3 are stamped (1 sequence in 8); each loop that
+    # delivered one observes at most once per tick: some observations, far fewer than deliveries.
+    flushes = s1.total("chatd_publish_flush_seconds_count")
+    check(1 <= flushes <= deliveries / 4, "publish-to-flush latency sampled (1 message in 8)", flushes)
+    check(s1.total("chatd_publish_flush_seconds_bucket", le="+Inf") == flushes and s1.total("chatd_publish_flush_seconds_sum") > 0,
+          "publish-to-flush histogram: +Inf bucket = count, sum > 0")
     process_ok = (s1.value("process_cpu_seconds_total") > 0 and s1.value("process_resident_memory_bytes") > 1e6
                   and 5 < s1.value("process_open_fds") < s1.value("process_max_fds")
                   and abs(s1.value("process_start_time_seconds") - time.time()) < 120)
