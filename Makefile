@@ -11,7 +11,7 @@ DEB_OUT    ?= out
 GIT_COMMIT := $(shell c=$$(git rev-parse --short=12 HEAD 2>/dev/null) && { git diff --quiet HEAD 2>/dev/null && echo $$c || echo $$c-dirty; } || echo unknown)
 BUILD_INFO := -Xcc '-DCHATD_GIT_COMMIT="$(GIT_COMMIT)"'
 
-.PHONY: setup build release run test test-unit deb deb-check test-system check-markdown unit-check bench bench-micro fuzz test-tsan test-asan soak test-hostile clean
+.PHONY: setup build release run test test-unit deb deb-check test-system check-markdown unit-check bench bench-100k bench-micro fuzz test-tsan test-asan soak test-hostile clean
 
 setup:
 	@./scripts/setup.sh
@@ -66,6 +66,15 @@ unit-check: build
 
 bench: setup
 	./scripts/bench/run.sh
+
+## Past one process's fd cap: 100,000 idle connections over several cluster nodes sharing one
+## port (SO_REUSEPORT) and one Redis, with a live room among them (about 2 minutes after the build).
+CLIENTS ?= 100000
+bench-100k: setup
+	$(SWIFT) build -c release --product chatd
+	$(SWIFT) build -c release --product chatd-bench
+	/usr/bin/python3 scripts/bench/cluster-100k.py --clients $(CLIENTS) --json /tmp/chatd-100k.json \
+	  --chatd "$$($(SWIFT) build -c release --show-bin-path)/chatd" --bench "$$($(SWIFT) build -c release --show-bin-path)/chatd-bench"
 
 ## Micro-benchmarks (ordo-one/benchmark, separate package in Benchmarks/): short mode, no
 ## timing thresholds, reports mallocs per operation.
