@@ -67,7 +67,8 @@ extension LoopWorker {
 
     /// A framed client's message or action in its room.
     func say(_ kind: RoomEventKind, _ text: String, from conn: Connection) {
-        guard let room = conn.room else { return }
+        // In no room only after a join the cluster could not complete (`joinRefused`).
+        guard let room = conn.room else { return reply(conn, FramedEncoding.error("not sent: you are in no room; /join one")) }
         let event = RoomEvent(kind: kind, room: room.name, source: conn.source, text: text, time: RoomEvent.now())
         hub.publish(event, in: room, sender: conn.id, except: conn.id, currentLoop: loop.index)
     }

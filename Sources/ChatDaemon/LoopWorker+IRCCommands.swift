@@ -87,6 +87,7 @@ extension LoopWorker {
                 for name in room.memberNames.prefix(1000) {
                     if let e = hub.nicknames.lookup(name) { lines.append(who(rp, e, channel: mask)) }
                 }
+                whoElsewhere(rp, room, channel: mask, into: &lines)
             } else if let e = hub.nicknames.lookup(mask) {
                 lines.append(who(rp, e, channel: "*"))
             }

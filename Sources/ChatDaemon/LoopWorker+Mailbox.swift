@@ -22,6 +22,8 @@ extension LoopWorker {
                 if let conn = connection(for: id), conn.closeReason == nil { deliverDirect(event, to: conn) }
             case .refused(let id, let reason):
                 if let conn = connection(for: id), conn.closeReason == nil { refuse(reason, to: conn) }
+            case .joinRefused(let id, let room, let sequence, let reason):
+                joinRefused(id, room: room, sequence: sequence, reason: reason)
             case .evict(let id, let reason):
                 if let conn = connection(for: id), conn.closeReason == nil {
                     logger.notice("connection closed: nickname held by another node", metadata: meta(conn, reason: reason))

@@ -69,7 +69,7 @@ final class MetricsCollector {
         out.sample("chatd_slow_consumer_disconnects_total", totals.slowConsumerDisconnects)
 
         if let hub = server.hub {
-            let rooms = hub.rooms.list()
+            let rooms = hub.rooms.localList()
             out.family("chatd_rooms", .gauge, "Rooms that exist now.")
             out.sample("chatd_rooms", rooms.count)
             out.family("chatd_room_members", .gauge, "Room memberships now (a client in three rooms counts three times).")

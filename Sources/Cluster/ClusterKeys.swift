@@ -11,6 +11,29 @@ struct ClusterKeys {
     /// Stream of payloads, entry IDs `<number>-0`, MAXLEN-bounded.
     var log: String { "chatd:{\(room)}:log" }
     var channel: String { "chatd:{\(room)}:ch" }
+    /// Hash: member key (`member`) → its join record (a `RelayedEvent` of kind join naming the
+    /// member as it is now), for every member on every node. Changed only by the scripts that
+    /// also number and publish the change, so it agrees with the room's order.
+    var members: String { "chatd:{\(room)}:members" }
+    /// Sorted set: node origin → when its presence in the room expires (ms, Redis clock). A node
+    /// refreshes it while it has the room; the reaper removes the members of nodes past it.
+    var nodes: String { "chatd:{\(room)}:nodes" }
+
+    /// Names one member cluster-wide: the node's origin and the connection there.
+    static func member(origin: String, id: UInt64) -> String { "\(origin)|\(id)" }
+
+    /// Whether `key` has the form of `member`.
+    static func isMember(_ key: String) -> Bool {
+        guard let bar = key.lastIndex(of: "|") else { return false }
+        let id = key[key.index(after: bar)...]
+        return bar != key.startIndex && !id.isEmpty && UInt64(id) != nil
+    }
+
+    /// Sorted set: node origin → when it expires (ms): nodes alive, for the room listing.
+    /// The `{nodes}` tag keeps the listing's keys in one Redis Cluster slot.
+    static let liveNodes = "chatd:{nodes}:live"
+    /// Hash: room name → members on that node (`liveNodes`), replaced by its every heartbeat.
+    static let nodeRoomsPrefix = "chatd:{nodes}:rooms:"
 
     /// A nickname's lease: held by one connection of one node (`origin|connection`), with a TTL
     /// the owner refreshes; a dead node's names expire with it.

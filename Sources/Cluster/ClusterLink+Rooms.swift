@@ -30,7 +30,8 @@ extension ClusterLink {
     func track(_ room: Room) {
         let key = ClusterKeys(roomName: room.name).room
         if let existing = rooms[key], existing.room === room { return }
-        rooms[key] = TrackedRoom(room: room)
+        rooms[key] = TrackedRoom(room: room, since: loop.now)
+        if !up { scheduleJoinWait() }
         guard let actions = rooms[key]?.stream.start() else { return }
         run(actions, room: key)
     }
@@ -58,14 +59,15 @@ extension ClusterLink {
             }
         case .snapshot(let key, let request):
             guard rooms[key] != nil else { return }
-            guard let parts = value.array, parts.count == 4, let entries = parts[3].array else {
+            guard let parts = value.array, parts.count == 5, let entries = parts[3].array, let members = parts[4].array else {
                 return logger.error("cluster snapshot: unexpected reply", metadata: ["chat.room": "\(key)", "chat.reason": "\(value)"])
             }
             let epoch = parts[0].text
             let last = parts[1].integer.map { UInt64(max(0, $0)) } ?? 0
-            if let topicBytes = parts[2].bytes, let topic = decode(topicBytes, room: key) {
+            if let topicBytes = parts[2].bytes, case .event(let topic)? = decode(topicBytes, room: key) {
                 rooms[key]?.topic = RoomTopic(text: String(decoding: topic.text, as: UTF8.self), setBy: topic.nick, time: topic.time / 1000)
             }
+            rooms[key]?.remote = remoteMembers(members)
             let newest = streamEntries(entries, room: key).reversed()
             guard let actions = rooms[key]?.stream.snapshotArrived(request: request, epoch: epoch, last: last, newest: Array(newest)) else { return }
             run(actions, room: key)
@@ -73,6 +75,12 @@ extension ClusterLink {
             leaseReply(value, key: key, id: id)
         case .unlease:
             break
+        case .presence, .reassert:
+            if value.isError { logger.error("cluster presence update failed", metadata: ["chat.reason": "\(value)"]) }
+        case .heartbeat(let key):
+            if value.integer == 1 { reassert(key) }
+        case .listing:
+            listingArrived(value)
         case .whisper(let name, let sender):
             if value.isError { logger.error("cluster private message failed", metadata: ["chat.reason": "\(value)"]) }
             if value.integer ?? 0 == 0 { hubRefuse(sender, "not sent: no such user: \(name)") }
@@ -127,23 +135,23 @@ extension ClusterLink {
             return logger.error("cluster message without epoch and number; skipped")
         }
         let epoch = String(decoding: data[..<s1], as: UTF8.self)
-        let event: RelayedEvent
+        let entry: ClusterEntry
         do {
-            event = try RelayedEvent(decoding: data[(s2 + 1)...])
+            entry = try ClusterEntry(decoding: data[(s2 + 1)...])
         } catch {
             status.malformed.add(1, ordering: .relaxed)
             return logger.error("cluster message skipped", metadata: ["chat.reason": "\(error)"])
         }
-        guard ClusterKeys(roomName: event.room).room == key else {
+        if case .event(let event) = entry, ClusterKeys(roomName: event.room).room != key {
             status.malformed.add(1, ordering: .relaxed)
             return logger.error("cluster message on another room's channel; skipped", metadata: ["chat.room": "\(key)"])
         }
-        guard let actions = rooms[key]?.stream.published(StreamEntry(number: number, payload: event), epoch: epoch) else { return }
+        guard let actions = rooms[key]?.stream.published(StreamEntry(number: number, payload: entry), epoch: epoch) else { return }
         run(actions, room: key)
     }
 
     /// Does what a room's stream asks for, in order.
-    func run(_ actions: [RoomStream<RelayedEvent>.Action], room key: String) {
+    func run(_ actions: [RoomStream<ClusterEntry>.Action], room key: String) {
         for action in actions {
             guard let tracked = rooms[key] else { return }
             switch action {
@@ -151,7 +159,7 @@ extension ClusterLink {
                 // Not up: the request is asked again when the link is (`reconnected`).
                 guard up else { continue }
                 let keys = ClusterKeys(roomName: tracked.room.name)
-                commands.send(["EVALSHA", scriptHash(ClusterScripts.Index.snapshot.rawValue), "2", keys.meta, keys.log, String(max(1, settings.replay))], flush: false)
+                commands.send(presenceCommand(.snapshot, keys, [Array(String(max(1, settings.replay)).utf8)]), flush: false)
                 enqueuePendingReply(.snapshot(room: key, request: request))
             case .fetch(let after, let request):
                 guard up else { continue }
@@ -162,19 +170,16 @@ extension ClusterLink {
                 enqueuePendingReply(.range(room: key, request: request))
             case .restore(let last, let entries):
                 let history = entries.suffix(settings.replay).compactMap { e -> RoomEvent? in
-                    guard e.payload.kind != .topic else { return nil }
+                    guard case .event(let p) = e.payload, p.kind.isArchived, p.kind != .topic else { return nil }
                     return RoomEvent.restored(
-                        kind: e.payload.kind, room: tracked.room.name,
-                        source: EventSource(nick: e.payload.nick, user: e.payload.user, host: e.payload.host),
-                        text: String(decoding: e.payload.text, as: UTF8.self), time: e.payload.time, sequence: e.number)
+                        kind: p.kind, room: tracked.room.name, source: EventSource(nick: p.nick, user: p.user, host: p.host),
+                        text: String(decoding: p.text, as: UTF8.self), time: p.time, sequence: e.number)
                 }
-                hubRestore(tracked.room, last: last, history: history, topic: tracked.topic)
+                hubRestore(tracked.room, last: last, history: history, topic: tracked.topic, remote: tracked.remote)
+                rooms[key]?.remote = [:]
             case .deliver(let entry):
-                let except = entry.payload.origin == origin ? ConnectionID(rawValue: entry.payload.except) : .none
                 status.delivered.add(1, ordering: .relaxed)
-                if !hubDeliver(entry.payload.roomEvent(in: tracked.room), in: tracked.room, number: entry.number, except: except) {
-                    rooms[key] = nil
-                }
+                if !deliver(entry, in: tracked.room) { rooms[key] = nil }
             case .lost(let count):
                 status.lost.add(Int(clamping: count), ordering: .relaxed)
                 logger.warning("cluster messages lost (trimmed from the stream before this node fetched them)",
@@ -182,6 +187,7 @@ extension ClusterLink {
                 hubTell(room: tracked.room,
                         "\(count) message\(count == 1 ? " was" : "s were") lost in this room: the cluster dropped \(count == 1 ? "it" : "them") before this server could fetch \(count == 1 ? "it" : "them")")
             case .reset:
+                hubResetRemote(tracked.room)
                 logger.warning("cluster lost a room's stored messages (Redis restarted without them); numbering restarts",
                                metadata: ["chat.room": "\(tracked.room.name)"])
                 hubTell(room: tracked.room, "the cluster lost this room's stored messages; numbering starts again")
@@ -189,9 +195,28 @@ extension ClusterLink {
         }
     }
 
+    /// One entry of the room's order: messages to every member (the sender's node honours
+    /// `except`); presence of other nodes' members to this node's copy of the member list (this
+    /// node's own presence was shown when it happened). False if the room is gone.
+    private func deliver(_ entry: StreamEntry<ClusterEntry>, in room: Room) -> Bool {
+        switch entry.payload {
+        case .event(let e) where e.kind.isPresence:
+            guard e.origin != origin else { return !room.isRemoved }
+            return hubPresence(e.roomEvent(in: room), in: room, number: entry.number,
+                               member: ClusterKeys.member(origin: e.origin, id: e.except))
+        case .event(let e):
+            let except = e.origin == origin ? ConnectionID(rawValue: e.except) : .none
+            return hubDeliver(e.roomEvent(in: room), in: room, number: entry.number, except: except)
+        case .gone(let member):
+            // This node's own members reaped (it was cut off too long): re-asserted on reconnect.
+            guard !member.hasPrefix(origin + "|") else { return !room.isRemoved }
+            return hubGone(member, in: room, number: entry.number)
+        }
+    }
+
     /// Stream entries `[id, [field, value, …]]` with IDs `<number>-0` and the payload in `e`.
-    private func streamEntries(_ values: [RedisValue], room key: String) -> [StreamEntry<RelayedEvent>] {
-        values.compactMap { v -> StreamEntry<RelayedEvent>? in
+    private func streamEntries(_ values: [RedisValue], room key: String) -> [StreamEntry<ClusterEntry>] {
+        values.compactMap { v -> StreamEntry<ClusterEntry>? in
             guard let parts = v.array, parts.count == 2, let id = parts[0].text, let fields = parts[1].array,
                   let number = id.split(separator: "-").first.flatMap({ UInt64($0) })
             else {
@@ -209,9 +234,9 @@ extension ClusterLink {
         }
     }
 
-    private func decode(_ bytes: [UInt8], room key: String) -> RelayedEvent? {
+    private func decode(_ bytes: [UInt8], room key: String) -> ClusterEntry? {
         do {
-            return try RelayedEvent(decoding: bytes)
+            return try ClusterEntry(decoding: bytes)
         } catch {
             status.malformed.add(1, ordering: .relaxed)
             logger.error("cluster stream entry skipped", metadata: ["chat.room": "\(key)", "chat.reason": "\(error)"])

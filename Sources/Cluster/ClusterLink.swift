@@ -25,6 +25,9 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
         /// How long a nickname stays held after its node stops refreshing it (killed, cut off).
         /// Refreshed every third of it.
         public var nicknameLease: UInt64 = 5_000_000_000
+        /// How long a join to a room new to this node waits for the room's past while the link
+        /// is down before it is refused (`ChatHub.refusePendingJoins`).
+        public var joinWait: UInt64 = 5_000_000_000
 
         public init(endpoint: RedisEndpoint, nodeName: String, streamLength: Int, replay: Int) {
             self.endpoint = endpoint
@@ -35,7 +38,7 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
     }
 
     enum Token: UInt64 { case commands = 1, subscriber = 2 }
-    enum TimerKind: UInt32 { case reconnect = 1, sweep, leases, checkTop }
+    enum TimerKind: UInt32 { case reconnect = 1, sweep, leases, checkTop, joinWait }
     static let sweepInterval: UInt64 = 5_000_000_000
     /// How often every room compares its last number with its stream's top (`checkTop`).
     static let checkTopInterval: UInt64 = 15_000_000_000
@@ -50,12 +53,20 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
         case lease(key: String, id: ConnectionID)
         case unlease
         case whisper(to: String, sender: ConnectionID)
+        case presence
+        case heartbeat(room: String)
+        case reassert
+        case listing
     }
 
     struct TrackedRoom {
         let room: Room
-        var stream = RoomStream<RelayedEvent>()
+        var stream = RoomStream<ClusterEntry>()
         var topic: RoomTopic?
+        /// Members on other nodes from the snapshot, until the room's past is installed.
+        var remote: [String: EventSource] = [:]
+        /// When this node started waiting for the room's past (`Settings.joinWait`).
+        let since: UInt64
     }
 
     public let settings: Settings
@@ -142,6 +153,7 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
             case .claimed(let name, let id): claim(name, by: id)
             case .released(let name, let id): release(name, by: id)
             case .sendPrivate(let event, let name, let sender): whisper(event, to: name, sender: sender)
+            case .presence(let event, let room, let member): publishPresence(event, in: room, member: member)
             }
         }
         batch.removeAll(keepingCapacity: true)
@@ -163,8 +175,11 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
                 }
             }
             loop.schedule(Timer(deadline: loop.now + Self.checkTopInterval, token: 0, kind: TimerKind.checkTop.rawValue))
+        case .joinWait:
+            refuseLateJoins()
         case .leases:
             refreshLeases()
+            heartbeat()
             loop.schedule(Timer(deadline: loop.now + settings.nicknameLease / 3, token: 0, kind: TimerKind.leases.rawValue))
         case nil: break
         }
@@ -287,7 +302,10 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
         for key in Array(rooms.keys) {
             guard let actions = rooms[key]?.stream.reconnected() else { continue }
             run(actions, room: key)
+            // Members that came and went while the link was down.
+            if rooms[key]?.stream.synced == true { reassert(key) }
         }
+        heartbeat()
     }
 
     /// Letters, digits, '.', '-', '_' (CLIENT SETNAME takes no spaces).
@@ -339,9 +357,23 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
         hub.send(event, to: id, currentLoop: -1)
     }
 
-    func hubRestore(_ room: Room, last: UInt64, history: [RoomEvent], topic: RoomTopic?) {
-        hub?.restoreRelayed(room, lastSequence: last, history: history, topic: topic)
+    func hubRestore(_ room: Room, last: UInt64, history: [RoomEvent], topic: RoomTopic?, remote: [String: EventSource]) {
+        hub?.restoreRelayed(room, lastSequence: last, history: history, topic: topic, remoteMembers: remote)
     }
+
+    func hubPresence(_ event: RoomEvent, in room: Room, number: UInt64, member: String) -> Bool {
+        hub?.deliverRelayedPresence(event, in: room, number: number, member: member) ?? false
+    }
+
+    func hubGone(_ member: String, in room: Room, number: UInt64) -> Bool {
+        hub?.relayedMemberGone(member, in: room, number: number, reason: "server lost (its link to the cluster stopped)") ?? false
+    }
+
+    func hubResetRemote(_ room: Room) { hub?.resetRelayedMembers(room) }
+
+    func hubRefuseJoins(_ room: Room, _ reason: String) -> Int { hub?.refusePendingJoins(room, reason: reason) ?? 0 }
+
+    var hubRooms: RoomDirectory? { hub?.rooms }
 
     func hubDeliver(_ event: RoomEvent, in room: Room, number: UInt64, except: ConnectionID) -> Bool {
         hub?.deliverRelayed(event, in: room, number: number, except: except) ?? false

@@ -8,6 +8,7 @@ enum ClusterRequest: Sendable {
     case claimed(String, ConnectionID)
     case released(String, ConnectionID)
     case sendPrivate(RoomEvent, to: String, sender: ConnectionID)
+    case presence(RoomEvent, room: Room, member: ConnectionID)
 }
 
 /// Room's relay in cluster mode: the thread-safe front of `ClusterLink`. Calls only queue a
@@ -37,5 +38,9 @@ public final class ClusterRelay: RoomRelay {
 
     public func sendPrivate(_ event: RoomEvent, to name: String, sender: ConnectionID) {
         mailbox.post(.sendPrivate(event, to: name, sender: sender))
+    }
+
+    public func presence(_ event: RoomEvent, in room: Room, member: ConnectionID) {
+        mailbox.post(.presence(event, room: room, member: member))
     }
 }

@@ -3,6 +3,8 @@ import Room
 
 /// A room event as it travels through Redis (the payload of the room's stream entries and
 /// pub/sub messages): chatd's own compact binary layout, since only chatd nodes read it.
+/// Presence kinds (join, part, quit, nick, away) travel too: `origin` and `except` then name
+/// the member (`ClusterKeys.member`).
 ///
 ///     "c1" kind:u8 time:i64 except:u64 origin room nick user host text…
 ///
@@ -62,13 +64,12 @@ public struct RelayedEvent: Equatable, Sendable {
     }
 
     public enum DecodeError: Error, Equatable, CustomStringConvertible {
-        case notChatd, truncated, unknownKind(UInt8), notArchived(UInt8), invalidUTF8
+        case notChatd, truncated, unknownKind(UInt8), invalidUTF8
         public var description: String {
             switch self {
             case .notChatd: "not a chatd event (bad magic)"
             case .truncated: "truncated event"
             case .unknownKind(let k): "unknown event kind \(k)"
-            case .notArchived(let k): "event kind \(k) is not relayed"
             case .invalidUTF8: "event text or name is not valid UTF-8"
             }
         }
@@ -80,7 +81,6 @@ public struct RelayedEvent: Equatable, Sendable {
         var i = 2
         guard b.count >= i + 17 else { throw .truncated }
         guard let kind = RoomEventKind(rawValue: b[i]) else { throw .unknownKind(b[i]) }
-        guard kind.isArchived else { throw .notArchived(b[i]) }
         i += 1
         let time = Int64(bitPattern: Self.load(b, at: i))
         let except = Self.load(b, at: i + 8)

@@ -179,7 +179,7 @@ public final class ChatHub: Sendable {
     private func order(_ event: RoomEvent, in st: inout Room.State, quietAbove: Int) {
         if relay == nil { st.sequence &+= 1 }
         event.sequence = st.sequence
-        event.crowded = event.kind.isPresence && st.members.count > quietAbove
+        event.crowded = event.kind.isPresence && st.members.count + st.remote.count > quietAbove
         if event.kind.isArchived && event.sequence & Self.publishSampleMask == 0 { event.publishedAt = Monotonic.now() }
     }
 
@@ -187,7 +187,7 @@ public final class ChatHub: Sendable {
     /// then costs one vDSO clock read per 8 messages, not per message (and none per delivery).
     public static let publishSampleMask: UInt64 = 7
 
-    private func post(
+    func post(
         _ event: RoomEvent, room: Room, state st: Room.State, except: ConnectionID, currentLoop: Int, wake: inout LoopSet
     ) {
         for loop in 0..<loopCount where st.membersPerLoop[loop] > 0 {
@@ -218,6 +218,7 @@ public final class ChatHub: Sendable {
             var wake = LoopSet()
             var restored: (grew: Int, sequences: Range<UInt64>)?
             var mustSync = false
+            var admitted = false
             let joined = room.state.withLock { st -> Bool in
                 if st.removed { return false }
                 if !st.restored, relay != nil {
@@ -237,9 +238,11 @@ public final class ChatHub: Sendable {
                 }
                 admit(id, source: source, joinSequence: joinSequence, wantsRoster: wantsRoster, event: event, to: room, state: &st,
                       quietAbove: limits.presenceNoticeMaxMembers, currentLoop: currentLoop, wake: &wake)
+                admitted = true
                 return true
             }
             ring(wake)
+            if admitted, let relay { relay.presence(event, in: room, member: id) }
             if let restored, !restored.sequences.isEmpty { charge(restored.grew, room, restored.sequences, currentLoop) }
             if mustSync, let relay { relay.sync(room) }
             if joined { return .success(room) }
@@ -252,11 +255,11 @@ public final class ChatHub: Sendable {
         _ id: ConnectionID, source: EventSource, joinSequence: UInt32, wantsRoster: Bool, event: RoomEvent, to room: Room,
         state st: inout Room.State, quietAbove: Int, currentLoop: Int, wake: inout LoopSet
     ) {
-        st.members[id] = source.nick
+        st.members[id] = source
         st.membersPerLoop[id.loop] += 1
         let joined = JoinedRoom(
             id: id, room: room, sequence: joinSequence, history: st.history.events,
-            roster: wantsRoster ? Array(st.members.values) : nil, topic: st.topic)
+            roster: wantsRoster ? st.members.values.map(\.nick) + st.remote.values.map(\.nick) : nil, topic: st.topic)
         enqueue(.joined(joined), to: id.loop, from: currentLoop, wake: &wake)
         order(event, in: &st, quietAbove: quietAbove)
         post(event, room: room, state: st, except: id, currentLoop: currentLoop, wake: &wake)
@@ -288,22 +291,28 @@ public final class ChatHub: Sendable {
     public func leave(_ id: ConnectionID, room: Room, event: RoomEvent?, currentLoop: Int) {
         let quietAbove = limits.presenceNoticeMaxMembers
         var wake = LoopSet()
-        room.state.withLock { st in
+        let left = room.state.withLock { st -> EventSource? in
             if let waiting = st.pendingJoins.firstIndex(where: { $0.id == id }) {
                 st.pendingJoins.remove(at: waiting)
-                return
+                return nil
             }
-            guard st.members.removeValue(forKey: id) != nil else { return }
+            guard let source = st.members.removeValue(forKey: id) else { return nil }
             st.membersPerLoop[id.loop] -= 1
             if let event {
                 // Crowded by the count before the leave, as the join was judged.
                 if relay == nil { st.sequence &+= 1 }
                 event.sequence = st.sequence
-                event.crowded = st.members.count >= quietAbove
+                event.crowded = st.members.count + st.remote.count >= quietAbove
                 post(event, room: room, state: st, except: id, currentLoop: currentLoop, wake: &wake)
             }
+            return source
         }
         ring(wake)
+        // Other nodes are told even of a silent leave (shutdown): their member lists must drop it.
+        if let source = left, let relay {
+            relay.presence(event ?? RoomEvent(kind: .quit, room: room.name, source: source, text: "", time: RoomEvent.now()),
+                           in: room, member: id)
+        }
         rooms.removeIfUnused(room)
     }
 
@@ -312,13 +321,15 @@ public final class ChatHub: Sendable {
     public func renamed(_ id: ConnectionID, in room: Room, event: RoomEvent, currentLoop: Int) {
         let quietAbove = limits.presenceNoticeMaxMembers
         var wake = LoopSet()
-        room.state.withLock { st in
-            guard st.members[id] != nil else { return }
-            st.members[id] = event.text
+        let renamed = room.state.withLock { st -> Bool in
+            guard st.members[id] != nil else { return false }
+            st.members[id]?.nick = event.text
             order(event, in: &st, quietAbove: quietAbove)
             post(event, room: room, state: st, except: .none, currentLoop: currentLoop, wake: &wake)
+            return true
         }
         ring(wake)
+        if renamed, let relay { relay.presence(event, in: room, member: id) }
     }
 
     /// A private message for one connection, on whatever loop it lives. With `archiveAs` (the

@@ -14,6 +14,9 @@ public enum LoopMessage: Sendable {
     /// An error for one connection: something it sent was not taken (e.g. the cluster link is
     /// down), and why.
     case refused(ConnectionID, String)
+    /// A join that waited for the room's past was refused (the cluster link stayed down): the
+    /// connection is no member of `room`; `sequence` is the join's, as in `JoinedRoom`.
+    indirect case joinRefused(ConnectionID, room: Room, sequence: UInt32, reason: String)
     /// Close one connection with an error (its nickname is held on another node).
     case evict(ConnectionID, String)
     /// A server notice for every logged-in connection of the loop.

@@ -10,7 +10,11 @@ public final class Room: Sendable {
     public let name: String
 
     struct State {
-        var members: [ConnectionID: String] = [:]
+        /// This node's members and who they are (nickname, user, host).
+        var members: [ConnectionID: EventSource] = [:]
+        /// With a relay (`--cluster`): members on other nodes, by the cluster's member key
+        /// (`node|connection`), kept from the room's presence events in the cluster's order.
+        var remote: [String: EventSource] = [:]
         /// Members per loop: a message is posted only to loops that have someone to deliver to.
         var membersPerLoop: [Int]
         var history: History
@@ -43,13 +47,28 @@ public final class Room: Sendable {
             history: History(capacity: historySize, maxBytes: historyMaxBytes)))
     }
 
-    public var memberCount: Int { state.withLock { $0.members.count } }
+    /// Members on every node (with `--cluster`, those on other nodes too).
+    public var memberCount: Int { state.withLock { $0.members.count + $0.remote.count } }
 
-    /// Display names, sorted, for `/who`.
+    /// Members connected to this node.
+    public var localMemberCount: Int { state.withLock { $0.members.count } }
+
+    /// Display names on every node, sorted, for `/who`.
     public var memberNames: [String] {
         // Copied under the lock, sorted outside it: the lock orders the room's messages.
-        let names = state.withLock { Array($0.members.values) }
+        let names = state.withLock { st in st.members.values.map(\.nick) + st.remote.values.map(\.nick) }
         return names.sorted()
+    }
+
+    /// This node's members (the cluster link re-asserts them after a reconnect).
+    public var localMembers: [(id: ConnectionID, source: EventSource)] {
+        state.withLock { st in st.members.map { ($0.key, $0.value) } }
+    }
+
+    /// Members on other nodes (`--cluster`), sorted by nickname (IRC WHO of a room).
+    public var remoteMembers: [EventSource] {
+        let sources = state.withLock { Array($0.remote.values) }
+        return sources.sorted { $0.nick < $1.nick }
     }
 
     public var historyCount: Int { state.withLock { $0.history.count } }

@@ -13,6 +13,9 @@ public final class RoomDirectory: Sendable {
     }
 
     private let state = Locked(State())
+    /// With `--cluster`: rooms with members on other nodes and how many, by folded name, as
+    /// the relay last read them (`setElsewhere`).
+    private let elsewhere = Locked<[String: (name: String, members: Int)]>([:])
     private let loopCount: Int
     /// History bytes held by all rooms in the directory.
     public let historyBytes = Atomic<Int>(0)
@@ -70,10 +73,30 @@ public final class RoomDirectory: Sendable {
         }
     }
 
-    /// (name, member count) sorted by name, for `/rooms`.
+    /// (name, member count) sorted by name, for `/rooms`: this node's rooms with their members
+    /// on every node, and (with `--cluster`) rooms that only other nodes have.
     public func list() -> [(name: String, members: Int)] {
         let rooms = state.withLock { Array($0.rooms.values) }
-        return rooms.map { ($0.name, $0.memberCount) }.sorted { $0.name < $1.name }
+        var all = rooms.map { ($0.name, $0.memberCount) }
+        let local = Set(rooms.map { NameKey.fold($0.name) })
+        for (key, room) in elsewhere.withLock({ $0 }) where !local.contains(key) { all.append(room) }
+        return all.sorted { $0.0 < $1.0 }
+    }
+
+    /// This node's rooms and their members here (metrics).
+    public func localList() -> [(name: String, members: Int)] {
+        let rooms = state.withLock { Array($0.rooms.values) }
+        return rooms.map { ($0.name, $0.localMemberCount) }.sorted { $0.name < $1.name }
+    }
+
+    /// The relay's latest view of the other nodes' rooms: (name, members there), by any node.
+    public func setElsewhere(_ rooms: [(name: String, members: Int)]) {
+        var byKey: [String: (name: String, members: Int)] = [:]
+        for r in rooms where r.members > 0 {
+            let key = NameKey.fold(r.name)
+            byKey[key] = (byKey[key]?.name ?? r.name, (byKey[key]?.members ?? 0) + r.members)
+        }
+        elsewhere.withLock { $0 = byKey }
     }
 
     public var count: Int { state.withLock { $0.rooms.count } }

@@ -17,6 +17,10 @@ public protocol RoomRelay: AnyObject, Sendable {
     func claimed(_ name: String, by id: ConnectionID)
     /// `id` gave `name` up (quit, rename).
     func released(_ name: String, by id: ConnectionID)
+    /// Presence of a member of this node: `member` joined, left (part, quit — also silently, at
+    /// shutdown), was renamed in `room`. The relay tells the other nodes (their member lists
+    /// and join/part notices) through `ChatHub.deliverRelayedPresence`.
+    func presence(_ event: RoomEvent, in room: Room, member: ConnectionID)
     /// A private message for the user called `name`, held by no connection of this node: the
     /// relay delivers it wherever the cluster holds the name, or refuses it to `sender`.
     func sendPrivate(_ event: RoomEvent, to name: String, sender: ConnectionID)

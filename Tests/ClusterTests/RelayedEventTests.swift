@@ -25,15 +25,25 @@ struct RelayedEventTests {
         }
     }
 
-    @Test func badInput() {
+    @Test func badInput() throws {
         var bytes = Self.sample.encoded
         bytes[2] = 200
         #expect(throws: RelayedEvent.DecodeError.unknownKind(200)) { try RelayedEvent(decoding: bytes) }
         bytes[2] = RoomEventKind.join.rawValue
-        #expect(throws: RelayedEvent.DecodeError.notArchived(RoomEventKind.join.rawValue)) { try RelayedEvent(decoding: bytes) }
+        #expect(try RelayedEvent(decoding: bytes).kind == .join)
         var badText = Self.sample.encoded
         badText.append(0xFF)
         #expect(throws: RelayedEvent.DecodeError.invalidUTF8) { try RelayedEvent(decoding: badText) }
         #expect(throws: RelayedEvent.DecodeError.notChatd) { try RelayedEvent(decoding: Array("hello".utf8)) }
+    }
+
+    /// The reaper's `g1` entries name a member; anything else there is rejected, not trusted.
+    @Test func goneEntries() throws {
+        #expect(try ClusterEntry(decoding: Array("g1A#1f|42".utf8)) == .gone(member: "A#1f|42"))
+        #expect(try ClusterEntry(decoding: Self.sample.encoded) == .event(Self.sample))
+        for bad in ["g1", "g1nobar", "g1|42", "g1A|", "g1A|4x2"] {
+            #expect(throws: RelayedEvent.DecodeError.self, "\(bad)") { try ClusterEntry(decoding: Array(bad.utf8)) }
+        }
+        #expect(throws: RelayedEvent.DecodeError.self) { try ClusterEntry(decoding: [0x67, 0x31, 0xFF, 0x7C, 0x31]) }
     }
 }

@@ -115,6 +115,8 @@ func describe(_ m: LoopMessage) -> String {
         return "refused \(id) \(reason)"
     case .evict(let id, let reason):
         return "evict \(id) \(reason)"
+    case .joinRefused(let id, let room, let sequence, let reason):
+        return "join refused \(id) #\(room.name) seq \(sequence) \(reason)"
     case .noticeToAll(let text):
         return "notice to all \(text)"
     case .roomNotice(let roomID, let text):
