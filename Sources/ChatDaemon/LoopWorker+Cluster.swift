@@ -3,6 +3,9 @@ import Room
 
 /// What the cluster link (`--cluster`) hands a loop beyond room traffic.
 extension LoopWorker {
+    /// A framed client in no room: only after a join the cluster could not complete.
+    static let inNoRoom = "not sent: you are in no room; /join one"
+
     /// A join that waited for the room's past was refused (the cluster link stayed down past
     /// the bound, `ClusterLink.Settings.joinWait`): the connection is no member of the room, and
     /// is told why in its protocol. A framed client, in one room at a time, is then in none

@@ -67,8 +67,7 @@ extension LoopWorker {
 
     /// A framed client's message or action in its room.
     func say(_ kind: RoomEventKind, _ text: String, from conn: Connection) {
-        // In no room only after a join the cluster could not complete (`joinRefused`).
-        guard let room = conn.room else { return reply(conn, FramedEncoding.error("not sent: you are in no room; /join one")) }
+        guard let room = conn.room else { return reply(conn, FramedEncoding.error(Self.inNoRoom)) }
         let event = RoomEvent(kind: kind, room: room.name, source: conn.source, text: text, time: RoomEvent.now())
         hub.publish(event, in: room, sender: conn.id, except: conn.id, currentLoop: loop.index)
     }
@@ -89,9 +88,6 @@ extension LoopWorker {
                 hub.leave(conn.id, room: old, event: part, currentLoop: loop.index)
             }
             conn.rooms = [Membership(room: room, sequence: sequence)]
-            if NameKey.fold(room.name) != RoomDirectory.lobby || conn.joinSequence > 1 {
-                reply(conn, FramedEncoding.notice("you joined #\(room.name) (\(room.memberCount) members)"))
-            }
             logger.debug("joined room", metadata: meta(conn))
         }
     }
@@ -141,6 +137,11 @@ extension LoopWorker {
 
     /// The framed side of `.joined`: history bracketed by notices.
     func showJoinFramed(_ conn: Connection, _ joined: JoinedRoom) {
+        // Said when the join completes: with --cluster a room new to this node first reads its
+        // past (and members) from Redis, and the join may yet be refused (`joinRefused`).
+        if NameKey.fold(joined.room.name) != RoomDirectory.lobby || joined.sequence > 1 {
+            reply(conn, FramedEncoding.notice("you joined #\(joined.room.name) (\(joined.room.memberCount) members)"))
+        }
         let past = joined.history
         guard !past.isEmpty else { return }
         reply(conn, FramedEncoding.notice("history: \(past.count) messages in #\(joined.room.name)"))

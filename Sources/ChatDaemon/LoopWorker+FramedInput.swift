@@ -49,7 +49,7 @@ extension LoopWorker {
         conn.lastActivity = loop.now
         switch SessionInput.classify(payload, loggedIn: conn.phase == .active) {
         case .message:
-            guard let room = conn.room else { return }
+            guard let room = conn.room else { return reply(conn, FramedEncoding.error(Self.inNoRoom)) }
             messagesIn &+= 1
             // The framed encoding is made from the received bytes at once (framed rooms nearly
             // always have framed members), and the event's text is a slice of it.

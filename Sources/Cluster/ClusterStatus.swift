@@ -18,7 +18,8 @@ public final class ClusterStatus: Sendable {
     public let published = Atomic<Int>(0)
     /// Messages delivered to this node's rooms from the cluster (any origin).
     public let delivered = Atomic<Int>(0)
-    /// Sends refused because the link was down (or its queue full); each sender was told.
+    /// Sends refused because the link was down (or its queue full), and joins refused because
+    /// a room's past could not be read in time; each was told.
     public let refused = Atomic<Int>(0)
     /// Numbers recovered from a room's stream after a gap.
     public let recovered = Atomic<Int>(0)

@@ -67,6 +67,13 @@ class Redis:
         self.proc.terminate()
         self.proc.wait(timeout=10)
 
+    def publish_raw(self, channel, payload):
+        """PUBLISH with a binary payload (redis-cli's arguments cannot hold NUL bytes)."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+            parts = [b"PUBLISH", channel, payload]
+            s.sendall(b"*3\r\n" + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts))
+            s.recv(64)
+
     def cli(self, *args):
         r = subprocess.run(["redis-cli", "-p", str(self.port), *self.auth, *args], capture_output=True, text=True, timeout=10)
         return r.stdout.strip()
@@ -413,6 +420,75 @@ def main():
     check("pm-unknown-refused", wait_for(lambda: any("no such user: nobody-here" in t for t in pm_from.notices())),
           f"pmann got {pm_from.notices()[-3:]}")
 
+    # 8b. Presence is cluster-wide: members on every node in /who, NAMES, WHO and /rooms; joins,
+    # parts and renames of other nodes' members are shown; a killed node's members vanish within
+    # the presence lease (5 s) + one heartbeat (1.7 s).
+    def who(client, room):
+        before = len(client.notices())
+        client.say("/who")
+        if not wait_for(lambda: any(t.startswith(f"in #{room}:") for t in client.notices()[before:]), 5):
+            return None
+        line = [t for t in client.notices()[before:] if t.startswith(f"in #{room}:")][-1]
+        return sorted(n.strip() for n in line.split(":", 1)[1].split(",") if n.strip())
+
+    def rooms_line(client):
+        before = len(client.notices())
+        client.say("/rooms")
+        wait_for(lambda: any(t.startswith("rooms:") for t in client.notices()[before:]), 5)
+        lines = [t for t in client.notices()[before:] if t.startswith("rooms:")]
+        return lines[-1] if lines else ""
+
+    pa, pb = Framed(A.framed, "pa"), Framed(B.framed, "pb")
+    pa.say("/join presence")
+    check("presence-join-a", wait_for(lambda: any("you joined #presence" in t for t in pa.notices())), f"{pa.notices()[-3:]}")
+    pb.say("/join presence")
+    check("presence-remote-join-shown", wait_for(lambda: "pb joined #presence" in pa.notices()), f"pa got {pa.notices()[-3:]}")
+    check("presence-who-both", wait_for(lambda: who(pa, "presence") == ["pa", "pb"] and who(pb, "presence") == ["pa", "pb"], 10),
+          f"A: {who(pa, 'presence')}, B: {who(pb, 'presence')}")
+    pirc = IRC(A.irc, "pirc")
+    wait_for(lambda: pirc.has(" 001 "))
+    pirc.send("JOIN #presence")
+    check("presence-irc-names", wait_for(lambda: pirc.has(" 353 ") and any(" 353 " in l and "pb" in l and "pa" in l for l in pirc.lines)),
+          f"NAMES: {[l for l in pirc.lines if ' 353 ' in l]}")
+    pirc.send("WHO #presence")
+    check("presence-irc-who", wait_for(lambda: any(" 352 " in l and " pb " in l for l in pirc.lines)),
+          f"WHO: {[l for l in pirc.lines if ' 352 ' in l]}")
+    check("presence-irc-join-on-b", wait_for(lambda: "pirc joined #presence" in pb.notices()), f"pb got {pb.notices()[-3:]}")
+    # /rooms on C, which has no member of #presence: the cluster's count (3) from the listing.
+    check("presence-rooms-elsewhere", wait_for(lambda: "#presence (3)" in rooms_line(obs["C"]), 10), rooms_line(obs["C"]))
+    check("presence-rooms-count", "#presence (3)" in rooms_line(pa), rooms_line(pa))
+    pb.say("/nick pbee")
+    check("presence-remote-rename", wait_for(lambda: "pb is now known as pbee" in pa.notices()), f"pa got {pa.notices()[-3:]}")
+    pirc.send("PART #presence")
+    check("presence-remote-part", wait_for(lambda: "pirc left #presence" in pb.notices()), f"pb got {pb.notices()[-3:]}")
+    check("presence-who-after", wait_for(lambda: who(pb, "presence") == ["pa", "pbee"], 5), f"B: {who(pb, 'presence')}")
+    F = Node("F", redis)
+    if not wait_for(lambda: F.logged("cluster link up"), 15):
+        raise SystemExit(f"FAIL cluster: node F did not link up (see {F.log})")
+    doomed = Framed(F.framed, "doomed")
+    doomed.say("/join presence")
+    check("presence-join-from-f", wait_for(lambda: "doomed joined #presence" in pa.notices()), f"pa got {pa.notices()[-3:]}")
+    F.proc.kill()
+    F.proc.wait()
+    killed_at = time.monotonic()
+    gone = wait_for(lambda: "doomed disconnected (server lost (its link to the cluster stopped))" in pa.notices()
+                    and "doomed disconnected (server lost (its link to the cluster stopped))" in pb.notices(), 12)
+    took = time.monotonic() - killed_at
+    check("presence-killed-node-gone", gone and took <= 8.5, f"after {took:.1f} s: pa {pa.notices()[-2:]}")
+    check("presence-who-without-killed", who(pa, "presence") == ["pa", "pbee"] and who(pb, "presence") == ["pa", "pbee"],
+          f"A: {who(pa, 'presence')}, B: {who(pb, 'presence')}")
+    print(f"   (a kill -9'd node's member left every list {took:.1f} s after the kill)")
+    check("presence-rooms-after-kill", wait_for(lambda: "#presence (2)" in rooms_line(obs["C"]), 6), rooms_line(obs["C"]))
+
+    # 8c. Hostile payloads on a room's channel are counted and skipped; the room goes on.
+    malformed_before = A.metric("chatd_cluster_malformed_total") or 0
+    for junk in [b"garbage", b"e1 x c1", b"e1 99 c1\x00", b"e1 99 g1nobar", b"e1 99 c1" + b"\x01" * 40 + b"\xff\xfe"]:
+        redis.publish_raw(b"chatd:{presence}:ch", junk)
+    check("hostile-counted", wait_for(lambda: (A.metric("chatd_cluster_malformed_total") or 0) >= malformed_before + 5),
+          f"malformed: {A.metric('chatd_cluster_malformed_total')} (was {malformed_before})")
+    pb.say("after junk")
+    check("hostile-room-goes-on", wait_for(lambda: pa.saw("after junk")), "pa missed the next message")
+
     # 9. A password-protected Redis: the password comes as a systemd credential
     # ($CREDENTIALS_DIRECTORY/cluster-password), not in the URL.
     locked = Redis(["--requirepass", "s3cret-pw"])
@@ -440,6 +516,20 @@ def main():
         sa.say(f"refused-{k}")
     check("redis-down-refused", wait_for(lambda: len([t for t in sa.notices() if "not sent" in t]) - before == 3),
           f"refusals: {[t for t in sa.notices() if 'not sent' in t]}")
+    # A join to a room this node has not got waits for its past, then is refused (5 s);
+    # a join to a room the node has completes at once.
+    jw = Framed(A.framed, "joinwait")
+    wait_for(lambda: any("cluster link down" in t for t in jw.notices()) or len(jw.snapshot()) > 0, 3)
+    asked = time.monotonic()
+    jw.say("/join neverseen")
+    refused = wait_for(lambda: any("cannot join #neverseen: the cluster link is down" in t for t in jw.notices()), 10)
+    waited = time.monotonic() - asked
+    check("join-while-down-refused", refused and 4.0 <= waited <= 7.0, f"after {waited:.1f} s: {jw.notices()[-3:]}")
+    jw.say("lost in no room")
+    check("join-while-down-roomless", wait_for(lambda: any("you are in no room" in t for t in jw.notices())), f"{jw.notices()[-2:]}")
+    jw.say("/join presence")
+    check("join-while-down-known-room", wait_for(lambda: any("you joined #presence" in t for t in jw.notices()), 3),
+          f"{jw.notices()[-2:]}")
     redis.start()
     check("redis-back-told", wait_for(lambda: any("cluster link restored" in t for t in sa.notices()), 20),
           "no 'cluster link restored'")
@@ -456,6 +546,10 @@ def main():
     send_paced(sa, after, 0.01)
     ok = wait_for(lambda: obs["B"].texts("after-") == after and obs["C"].texts("after-") == after, 20)
     check("after-restart-delivered", ok, f"B {obs['B'].texts('after-')} C {obs['C'].texts('after-')}")
+    # Members that joined while the link was down are re-asserted: B sees joinwait in #presence.
+    check("presence-reasserted", wait_for(lambda: who(pb, "presence") == ["joinwait", "pa", "pbee"], 15), f"B: {who(pb, 'presence')}")
+    jw.say("/join neverseen")
+    check("join-after-restore", wait_for(lambda: any("you joined #neverseen" in t for t in jw.notices()), 10), f"{jw.notices()[-2:]}")
     check("refused-never-delivered", not any(o.texts("refused-") for o in obs.values()), "a refused message was delivered")
     check("node-alive", all(n.proc.poll() is None for n in nodes), "a node exited")
 
@@ -477,7 +571,7 @@ finally:
             p.kill()
             p.wait()
     if FAILED:
-        for name in ("A", "B", "C", "D"):
+        for name in ("A", "B", "C", "D", "F"):
             path = f"{WORK}/node-{name}.log"
             if os.path.exists(path):
                 print(f"--- {path} (tail)")

@@ -3,7 +3,9 @@
 # IRC), one order per room under concurrent senders on every node, history replay from the
 # room's stream, subscriber kills recovered from the stream, Redis restart (refused sends
 # told, nothing accepted lost), nickname leases, private messages, chatd-client failing over
-# to another node when its node is killed. See Tests/system/cluster_check.py. Bounded to 150 s.
+# to another node when its node is killed, cluster-wide presence (/who, NAMES, WHO, /rooms, a
+# killed node's members gone within the lease), hostile payloads on a channel, joins while Redis
+# is down. See Tests/system/cluster_check.py. Bounded to 150 s.
 #   Tests/system/test-cluster.sh BIN_DIR
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
