@@ -64,10 +64,13 @@ let package = Package(
         .systemLibrary(
             name: "CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]),
-        // History stores (memory, SQLite): imports EventLoop only for Locked/LoopThread/Posix.
+        // Argon2id (RFC 9106) from Debian's libargon2-dev, the reference implementation.
+        .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
+        // History and account stores (memory, SQLite) and password hashing: imports EventLoop only
+        // for Locked/LoopThread/Posix.
         .target(
             name: "Store",
-            dependencies: ["CSQLite", "EventLoop", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CSQLite", "CArgon2", "EventLoop", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .target(
             name: "Systemd",
@@ -153,7 +156,7 @@ let package = Package(
         .testTarget(
             name: "ChatDaemonTests",
             dependencies: [
-                "ChatDaemon", "EventLoop", "ChatProtocol", "Room", "TLS", "WebProtocol", .product(name: "Logging", package: "swift-log"),
+                "ChatDaemon", "EventLoop", "ChatProtocol", "Room", "Store", "TLS", "WebProtocol", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .testTarget(name: "ClientTests", dependencies: ["chatd-client"], swiftSettings: strict),

@@ -17,6 +17,8 @@ PKGS+=(prometheus python3-prometheus-client)
 # --cluster: hiredis's RESP reader/formatter (Sources/CHiredis); the cluster tests start their own
 # redis-server on loopback ports (Debian's, the engine issue 15 builds on).
 PKGS+=(libhiredis-dev redis-server)
+# Accounts (issue 18): Argon2id password hashes with the RFC 9106 reference library (Sources/CArgon2).
+PKGS+=(libargon2-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

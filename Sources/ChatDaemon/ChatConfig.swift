@@ -221,6 +221,10 @@ public enum ChatConfigKey: String, CaseIterable, Sendable {
     case cluster = "cluster"
     case nodeName = "node-name"
     case clusterStreamLength = "cluster-stream-length"
+    case registration = "registration"
+    case authTimeout = "auth-timeout"
+    case argon2MemoryKiB = "argon2-memory-kib"
+    case argon2Iterations = "argon2-iterations"
 
     /// `--max-message-bytes`
     public var flag: String { "--" + rawValue }
@@ -328,6 +332,16 @@ public struct ChatConfig: Sendable, Equatable {
     /// Origins besides the page's own host that may open a WebSocket (RFC 6455 §10.2), e.g.
     /// `https://chat.example.org`; `*` allows any. Empty = same host only. Read at start-up only.
     public var httpAllowedOrigins: [String] = []
+    /// Who creates accounts: anyone for their own name (`open`), or only operators through the
+    /// control socket (`closed`).
+    public var registration: RegistrationPolicy = .open
+    /// Seconds a connection holding a registered name has to log in to it before it is renamed
+    /// to a guest name. 1...86400.
+    public var authTimeout: Double = 30
+    /// Argon2id cost of new password hashes (RFC 9106 §4, second recommended option: 64 MiB,
+    /// 3 passes; chatd uses one lane). Existing hashes keep their own. 8...4194304 KiB, 1...64.
+    public var argon2MemoryKiB: Int = 65_536
+    public var argon2Iterations: Int = 3
     /// `redis://[USER:PASS@]HOST:PORT[/DB]` or `unix://PATH[?db=N]`: join the daemons using this
     /// Redis into one chat service (rooms span nodes, one order per room); nil = a standalone
     /// daemon. Read at start-up only.
@@ -466,6 +480,9 @@ public struct ChatConfig: Sendable, Equatable {
             }
         }
         try check(.tlsMaxHandshakes, tlsMaxHandshakes, 1...1_000_000, unit: " handshakes")
+        try check(.authTimeout, authTimeout, above: 0, upTo: 86_400)
+        try check(.argon2MemoryKiB, argon2MemoryKiB, 8...4_194_304, unit: " KiB")
+        try check(.argon2Iterations, argon2Iterations, 1...64, unit: " passes")
         if let secure = listen.first(where: \.tls), tlsCert == nil {
             throw ConfigError(
                 "listen address '\(secure)' needs a certificate: set tls-cert and tls-key", key: ChatConfigKey.tlsCert.rawValue)
@@ -549,6 +566,14 @@ public struct ChatConfig: Sendable, Equatable {
         return kind
     }
 
+    /// `open` or `closed`, any case.
+    public static func parseRegistration(_ text: String) throws(ConfigError) -> RegistrationPolicy {
+        guard let policy = RegistrationPolicy(rawValue: ConfigText.trim(text).lowercased()) else {
+            throw ConfigError("registration '\(text)' is not one of open, closed", key: ChatConfigKey.registration.rawValue)
+        }
+        return policy
+    }
+
     // MARK: - Log levels
 
     /// `trace`, `debug`, `info`, `notice`, `warning` (or `warn`), `error`, `critical`; any case.
@@ -600,4 +625,12 @@ public enum HistoryStoreKind: String, Sendable, Equatable, CaseIterable {
     case sqlite
     /// `MemoryHistoryStore`: lost on restart (tests, throwaway runs).
     case memory
+}
+
+/// `--registration`: who may create accounts.
+public enum RegistrationPolicy: String, Sendable, Equatable, CaseIterable {
+    /// Anyone may register the name they hold.
+    case open
+    /// Only operators, with `chatd ctl account create NAME`.
+    case closed
 }

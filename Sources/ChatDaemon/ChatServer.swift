@@ -32,6 +32,8 @@ public final class ChatServer: @unchecked Sendable {
     var tls: ReloadableTLSContext?
     /// Rooms' history beyond the process (`--history-store`); closed after the loops stop.
     private(set) var historyStore: (any HistoryStore)?
+    /// Registered accounts and the password-hashing thread; stopped after the loops.
+    var accounts: AccountService?
     /// The link to the other nodes over Redis (`--cluster`); nil for a standalone daemon.
     public private(set) var cluster: ClusterLink?
     public private(set) var boundAddresses: [SocketAddress] = []
@@ -93,6 +95,9 @@ public final class ChatServer: @unchecked Sendable {
         let irc = IRCServerSettings(config, chatHistory: hub.archive != nil)
         let web = try webSettings()
         workers = loops.map { LoopWorker(loop: $0, hub: hub, limits: limits, irc: irc, web: web, logger: logger) }
+        accounts = AccountService(
+            store: Self.openAccountStore(history: historyStore, logger: logger), settings: AccountSettings(config), logger: logger)
+        for w in workers { w.accounts = accounts }
         try startTLS()
 
         let activated = SocketActivation.takeListeners(logger: logger)
@@ -219,6 +224,7 @@ public final class ChatServer: @unchecked Sendable {
         }
         // The reaper joined the loop threads before stopping the control loop.
         controller.reaper?.join()
+        accounts?.stop()
         controller.metrics?.closeAll()
         for fd in metricsListeners { Posix.close(fd) }
         cluster?.stop()

@@ -58,6 +58,10 @@ public struct ConfigOverrides: Sendable, Equatable {
     public var tlsCert: String?
     public var tlsKey: String?
     public var tlsMaxHandshakes: Int?
+    public var registration: RegistrationPolicy?
+    public var authTimeout: Double?
+    public var argon2MemoryKiB: Int?
+    public var argon2Iterations: Int?
     public var webRoot: String?
     /// Comma-separated, as in the file and the environment.
     public var httpAllowedOrigins: String?
@@ -187,6 +191,17 @@ public struct ConfigLoader: Sendable {
             case .tlsCert: reader.string(forKey: name).map { config.tlsCert = $0.isEmpty ? nil : $0 }
             case .tlsKey: reader.string(forKey: name).map { config.tlsKey = $0.isEmpty ? nil : $0 }
             case .tlsMaxHandshakes: reader.int(forKey: name).map { config.tlsMaxHandshakes = $0 }
+            case .registration:
+                if let text = reader.string(forKey: name) {
+                    do throws(ConfigError) {
+                        config.registration = try ChatConfig.parseRegistration(text)
+                    } catch {
+                        throw sources.annotate(error, origin: reporter.origin(of: key))
+                    }
+                }
+            case .authTimeout: reader.double(forKey: name).map { config.authTimeout = $0 }
+            case .argon2MemoryKiB: reader.int(forKey: name).map { config.argon2MemoryKiB = $0 }
+            case .argon2Iterations: reader.int(forKey: name).map { config.argon2Iterations = $0 }
             case .webRoot: reader.string(forKey: name).map { config.webRoot = $0.isEmpty ? nil : $0 }
             case .httpAllowedOrigins:
                 reader.string(forKey: name).map { text in
@@ -237,14 +252,14 @@ extension ChatConfigKey {
         case .listen: .addresses
         case .threads, .maxMessageBytes, .queueSoftBytes, .queueHardBytes, .msgBurst, .maxConnsPerIP, .maxConns,
             .history, .historyBudgetBytes, .tlsMaxHandshakes, .historyCommitMs, .historyKeepDays, .historyKeepPerRoom,
-            .clusterStreamLength:
+            .clusterStreamLength, .argon2MemoryKiB, .argon2Iterations:
             .int
         case .handshakeTimeout, .idleTimeout, .queueSoftSeconds, .msgRate, .shutdownTimeout, .ircPingInterval,
-            .ircPingTimeout:
+            .ircPingTimeout, .authTimeout:
             .double
         case .historyPrivate: .bool
         case .logLevel, .motd, .serverName, .networkName, .ircPassword, .tlsCert, .tlsKey, .historyStore, .stateDir,
-            .webRoot, .httpAllowedOrigins, .cluster, .nodeName, .controlSocket: .string
+            .webRoot, .httpAllowedOrigins, .cluster, .nodeName, .controlSocket, .registration: .string
         }
     }
 }
@@ -292,6 +307,10 @@ extension ConfigOverrides {
         put(.tlsCert, tlsCert.map { .string($0) })
         put(.tlsKey, tlsKey.map { .string($0) })
         put(.tlsMaxHandshakes, tlsMaxHandshakes.map { .int($0) })
+        put(.registration, registration.map { .string($0.rawValue) })
+        put(.authTimeout, authTimeout.map { .double($0) })
+        put(.argon2MemoryKiB, argon2MemoryKiB.map { .int($0) })
+        put(.argon2Iterations, argon2Iterations.map { .int($0) })
         put(.webRoot, webRoot.map { .string($0) })
         put(.httpAllowedOrigins, httpAllowedOrigins.map { .string($0) })
         return values

@@ -36,6 +36,8 @@ final class Connection {
     var irc: IRCState?
     /// HTTP/WebSocket state; nil unless accepted on an http:// listener.
     var web: WebState?
+    /// Account state (`accountName`: who the user is logged in as); nil for a guest.
+    var account: AccountSession?
 
     /// Input bytes of an incomplete frame. nil while none is pending: idle connections carry
     /// no input buffer.

@@ -56,6 +56,8 @@ extension LoopWorker {
             showHistory(conn, before: before, limit: min(limit ?? Self.historyPage, Self.maxHistoryPage))
         case .privateHistory(let name, let before, let limit):
             showPrivateHistory(conn, with: name, before: before, limit: min(limit ?? Self.historyPage, Self.maxHistoryPage))
+        case .account(let command):
+            executeAccount(command, for: conn)
         case .help:
             for line in ChatCommand.helpText { reply(conn, FramedEncoding.notice(line)) }
         case .quit:

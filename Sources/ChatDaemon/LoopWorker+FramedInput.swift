@@ -83,6 +83,7 @@ extension LoopWorker {
         conn.phase = .active
         logger.info("user logged in", metadata: meta(conn))
         if let motd = limits.motd, !motd.isEmpty { reply(conn, FramedEncoding.notice(motd)) }
+        protectRegisteredName(conn)
         join(conn, room: RoomDirectory.lobby)
     }
 

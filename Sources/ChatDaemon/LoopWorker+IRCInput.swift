@@ -119,6 +119,7 @@ extension LoopWorker {
         burst.append(rp.luserMe(clients: hub.connectionCount.load(ordering: .relaxed), servers: 1))
         burst += rp.motd(limits.motd)
         send(conn, burst)
+        protectRegisteredName(conn)
     }
 
     /// Idle for `--irc-ping-interval`: send a PING; still silent `--irc-ping-timeout` later:

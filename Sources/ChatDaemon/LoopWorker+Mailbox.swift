@@ -44,6 +44,8 @@ extension LoopWorker {
                 if let conn = connection(for: id), conn.closeReason == nil {
                     closeGracefully(conn, .kicked, notice: notice, reason: "kicked by the operator", quit: notice)
                 }
+            case .account(let id, let outcome):
+                if let conn = connection(for: id), conn.closeReason == nil { accountAnswered(conn, outcome) }
             case .drain(let notice):
                 stopAccepting()
                 for case let conn? in slots where conn.closeReason == nil {

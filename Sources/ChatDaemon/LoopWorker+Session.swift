@@ -92,6 +92,7 @@ extension LoopWorker {
             }
         }
         logger.info("user renamed", metadata: meta(conn, reason: "was \(old.nick)"))
+        protectRegisteredName(conn)
         return true
     }
 

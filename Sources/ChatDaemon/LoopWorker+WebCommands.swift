@@ -89,6 +89,7 @@ extension LoopWorker {
         logger.info("user logged in", metadata: meta(conn))
         sendWeb(conn, ChatV1ServerMessage.welcome(nick: name))
         if let motd = limits.motd, !motd.isEmpty { sendWeb(conn, ChatV1ServerMessage.notice(motd)) }
+        protectRegisteredName(conn)
     }
 
     static func nameProblem(_ name: String) -> String {

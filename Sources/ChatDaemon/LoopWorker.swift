@@ -13,7 +13,7 @@ import WebProtocol
 /// Everything here runs on the loop's thread; the only shared state is behind `ChatHub`.
 final class LoopWorker: EventLoopHandler {
     enum TimerKind: UInt32 {
-        case handshake = 1, idle, softLimit, resumeReading, linger, acceptRetry, shutdownDeadline, ircPing, webPing
+        case handshake = 1, idle, softLimit, resumeReading, linger, acceptRetry, shutdownDeadline, ircPing, webPing, authTimeout
     }
 
     static let listenerTokenBase: UInt64 = 1 << 62
@@ -79,6 +79,8 @@ final class LoopWorker: EventLoopHandler {
 
     /// The certificate new TLS connections get (nil: no TLS listener); shared by all loops.
     var tlsContext: ReloadableTLSContext?
+    /// Registered accounts (shared by all loops); nil in tests that build a bare worker.
+    var accounts: AccountService?
     /// TLS handshakes in progress on this loop (bounded by `limits.tlsMaxHandshakes`).
     var tlsHandshakes = 0
     /// Where a flush gathers one TLS record's plaintext (`WriteQueue.flush(through:)`).
@@ -343,6 +345,8 @@ final class LoopWorker: EventLoopHandler {
             ircPingTimer(conn)
         case .webPing:
             webPingTimer(conn)
+        case .authTimeout:
+            authTimeoutPassed(conn)
         case .linger:
             destroy(conn)
         default:

@@ -43,6 +43,8 @@ public enum ChatCommand {
             return .me(action)
         case "history":
             return history(rest)
+        case "register", "login":
+            return AccountCommand.parse(asciiLowercased(utf8[nameStart..<nameEnd]), rest)
         default:
             return .invalid("unknown command /\(displayName(text[nameStart..<nameEnd])) (try /help)")
         }
@@ -65,6 +67,7 @@ public enum ChatCommand {
         "/history [N]     show the room's last N messages again",
         "/history before SEQ [N]  show the N messages before number SEQ",
         "/history @NAME [before SEQ] [N]  the same for your private messages with NAME",
+    ] + AccountCommand.helpText + [
         "/help            show this help",
         "/quit            disconnect",
         "//TEXT           send a message that starts with /",

@@ -16,6 +16,8 @@ public enum ChatInput: Equatable, Sendable {
     /// `/history @NAME [N]`, `/history @NAME before SEQ [N]`: the same pages of the private
     /// conversation with NAME (non-empty, not validated: the daemon checks it).
     case privateHistory(with: String, before: UInt64?, limit: Int?)
+    /// `/register PASSWORD`, `/login PASSWORD` (AccountCommand).
+    case account(AccountCommand)
     /// The text of the `* error: …` reply.
     case invalid(String)
 }

@@ -78,6 +78,9 @@ public enum ProtocolFuzzing {
             checkVerbatimText(message, of: text, &inv)
         case .me(let action):
             checkVerbatimText(action, of: text, &inv)
+        case .account(let command):
+            // The password is the rest of the message, verbatim, never empty.
+            checkVerbatimText(command.password, of: text, &inv)
         case .history(let before, let limit):
             inv.require((before ?? 1) >= 1 && (limit ?? 1) >= 1)
         case .privateHistory(let name, let before, let limit):

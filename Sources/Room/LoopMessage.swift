@@ -33,6 +33,8 @@ public enum LoopMessage: Sendable {
     /// Stop accepting and close every connection gracefully after telling it `notice`, but keep
     /// the loop running (`chatd ctl drain`, for a rolling restart).
     indirect case drain(notice: String)
+    /// The account worker's answer to a register or log-in request of one connection.
+    indirect case account(ConnectionID, AccountOutcome)
 }
 
 /// Everything the joiner's protocol needs to show a join, captured under the room's lock at the

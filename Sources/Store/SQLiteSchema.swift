@@ -27,6 +27,18 @@ enum SQLiteSchema {
         -- IRCv3 timestamp= references (CHATHISTORY): the first event of a room at or after a time
         CREATE INDEX events_room_time ON events(room, time);
         """,
+        // 1 → 2: registered accounts (SQLiteAccountStore). `key` is the folded name (Room's
+        // NameKey); `password_hash` an Argon2id PHC string; `created` ms since the epoch;
+        // `flags` AccountRecord.Flags.
+        """
+        CREATE TABLE accounts(
+            key TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            password_hash TEXT NOT NULL,
+            created INTEGER NOT NULL,
+            flags INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        """,
     ]
 
     static var version: Int64 { Int64(migrations.count) }

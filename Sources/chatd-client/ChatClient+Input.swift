@@ -41,7 +41,9 @@ extension ChatClient {
             return
         }
         guard var session else { return }
-        if !line.isEmpty { editor.addHistory(line) }
+        // A password typed after /login or /register must not come back with the up arrow.
+        let holdsPassword = if case .account = ChatCommand.parse(line) { true } else { false }
+        if !line.isEmpty && !holdsPassword { editor.addHistory(line) }
         let action = session.input(line, interactive: true)
         self.session = session
         switch action {

@@ -78,6 +78,30 @@ struct ChatdCommand: ParsableCommand {
     var tlsMaxHandshakes: Int?
 
     @Option(
+        name: .customLong("registration"),
+        help: ArgumentHelp(
+            "Who creates accounts: open (anyone, /register) or closed (operators, chatd ctl account create). (default: \(defaults.registration.rawValue))",
+            valueName: "policy"))
+    var registration: String?
+
+    @Option(
+        name: .customLong("auth-timeout"),
+        help: ArgumentHelp(
+            "Seconds a user holding a registered name has to log in before being renamed to a guest name. (default: \(seconds(defaults.authTimeout)))",
+            valueName: "seconds"))
+    var authTimeout: Double?
+
+    @Option(
+        name: .customLong("argon2-memory-kib"),
+        help: ArgumentHelp("Argon2id memory cost of new password hashes, in KiB. (default: \(defaults.argon2MemoryKiB))", valueName: "KiB"))
+    var argon2MemoryKiB: Int?
+
+    @Option(
+        name: .customLong("argon2-iterations"),
+        help: ArgumentHelp("Argon2id passes over that memory for new password hashes. (default: \(defaults.argon2Iterations))", valueName: "n"))
+    var argon2Iterations: Int?
+
+    @Option(
         name: .customLong("web-root"),
         help: ArgumentHelp(
             "Directory of the browser chat page served by http:// and https:// listeners, read at start. "
@@ -357,6 +381,14 @@ struct ChatdCommand: ParsableCommand {
         o.tlsCert = tlsCert
         o.tlsKey = tlsKey
         o.tlsMaxHandshakes = tlsMaxHandshakes
+        if let registration {
+            do throws(ConfigError) { o.registration = try ChatConfig.parseRegistration(registration) } catch {
+                throw ConfigError("\(error.description) (set by --registration)", key: error.key)
+            }
+        }
+        o.authTimeout = authTimeout
+        o.argon2MemoryKiB = argon2MemoryKiB
+        o.argon2Iterations = argon2Iterations
         o.webRoot = webRoot
         o.httpAllowedOrigins = httpAllowedOrigins
         return o

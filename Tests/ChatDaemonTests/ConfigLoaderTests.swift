@@ -116,6 +116,8 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
             "CHATD_TLS_MAX_HANDSHAKES": "10", "CHATD_HISTORY_PRIVATE": "true",
             "CHATD_WEB_ROOT": "/usr/share/chatd/www", "CHATD_HTTP_ALLOWED_ORIGINS": "*",
             "CHATD_CLUSTER": "redis://127.0.0.1:6380/2", "CHATD_NODE_NAME": "node-b", "CHATD_CLUSTER_STREAM_LENGTH": "77",
+            "CHATD_REGISTRATION": "Closed", "CHATD_AUTH_TIMEOUT": "12.5", "CHATD_ARGON2_MEMORY_KIB": "1024",
+            "CHATD_ARGON2_ITERATIONS": "2",
         ]
         #expect(env.count == ChatConfigKey.allCases.count)
         #expect(Set(env.keys) == Set(ChatConfigKey.allCases.map(\.environmentVariable)))
@@ -124,6 +126,7 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
         #expect(c.threads == 3)
         #expect(c.historyStore == .memory && c.stateDir == "/srv/chat" && c.historyCommitMs == 20)
         #expect(c.historyKeepDays == 7 && c.historyKeepPerRoom == 500 && c.historyPrivate)
+        #expect(c.registration == .closed && c.authTimeout == 12.5 && c.argon2MemoryKiB == 1024 && c.argon2Iterations == 2)
         #expect(c.controlSocketPath == "/run/chat/ctl")
         #expect(c.serverName == "irc.example.org" && c.networkName == "Example")
         #expect(c.ircPingInterval == 30 && c.ircPingTimeout == 15 && c.ircPassword == "sesame")

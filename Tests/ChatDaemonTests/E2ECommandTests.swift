@@ -187,10 +187,10 @@ import Testing
         defer { d.stop() }
         let c = try loginAll(port: d.port, ["alice", "bob"])
         try c[0].send(frame: "/help")
-        let lines = c[0].receive(count: 13)
+        let lines = c[0].receive(count: 15)
         #expect(lines?.allSatisfy(\.isNotice) == true)
         let commands = lines?.map { String($0.text.split(separator: " ").first ?? "") }
-        #expect(commands == ["/join", "/leave", "/rooms", "/who", "/nick", "/msg", "/me", "/history", "/history", "/history", "/help", "/quit", "//TEXT"])
+        #expect(commands == ["/join", "/leave", "/rooms", "/who", "/nick", "/msg", "/me", "/history", "/history", "/history", "/register", "/login", "/help", "/quit", "//TEXT"])
         #expect(c[0].drain(for: 0.2) == [])
         #expect(c[1].drain(for: 0) == [])
     }

@@ -129,5 +129,7 @@ func describe(_ m: LoopMessage) -> String {
         return "disconnect \(id) [\(notice)]"
     case .drain(let notice):
         return "drain [\(notice)]"
+    case .account(let id, let outcome):
+        return "account \(id) \(outcome)"
     }
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <pthread.h>
 #include <malloc.h>
+#include <sys/random.h>
 
 int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 int pthread_setname_np(pthread_t thread, const char *name);
