@@ -27,6 +27,13 @@ import Testing
         }
     }
 
+    /// Leaves with /quit and waits for the goodbye: the daemon has released the name by then
+    /// (a bare close races with the next client taking the name).
+    static func quit(_ c: E2EClient) throws {
+        try c.send(frame: "/quit")
+        #expect(notice(c) { $0 == "bye" } == "bye")
+    }
+
     /// The next `*` line, skipping the daemon's join notices and the rest.
     static func notice(_ c: E2EClient, _ match: (String) -> Bool, timeout: Double = 5) -> String? {
         c.receiveUntil(timeout: timeout) { $0.isNotice && match($0.text) }?.last?.text
@@ -40,7 +47,7 @@ import Testing
         #expect(Self.notice(a) { $0.contains("registered") } == "registered and logged in as alice")
         try a.send(frame: "/register another one")
         #expect(Self.notice(a) { $0.hasPrefix("error:") } == "error: you are already logged in as alice")
-        a.close()
+        try Self.quit(a)
 
         // The name is protected now: a new holder is told to log in.
         let b = try E2EClient.connect(port: d.port, name: "Alice")
@@ -94,7 +101,7 @@ import Testing
         let owner = try E2EClient.login(port: d.port, name: "erin")
         try owner.send(frame: "/register erins-password")
         #expect(Self.notice(owner) { $0.contains("registered") } != nil)
-        owner.close()
+        try Self.quit(owner)
 
         let watcher = try E2EClient.login(port: d.port, name: "watcher")
         let squatter = try E2EClient.connect(port: d.port, name: "erin")
@@ -125,7 +132,7 @@ import Testing
         let owner = try E2EClient.login(port: d.port, name: "grace")
         try owner.send(frame: "/register graces-password")
         #expect(Self.notice(owner) { $0.contains("registered") } != nil)
-        owner.close()
+        try Self.quit(owner)
 
         // The burst is 5 per account; the 6th attempt is refused without checking the password,
         // even the right one, and says when to retry.
@@ -176,7 +183,7 @@ import Testing
         let a = try E2EClient.login(port: port, name: "henry")
         try a.send(frame: "/register \(secret)")
         #expect(E2EAccountTests.notice(a) { $0.contains("registered") } == "registered and logged in as henry")
-        a.close()
+        try E2EAccountTests.quit(a)
         let b = try E2EClient.login(port: port, name: "henry")
         for attempt in ["\(secret)x", "x\(secret)", secret, secret, secret, secret] {
             try b.send(frame: "/login \(attempt)")
