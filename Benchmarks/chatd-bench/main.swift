@@ -194,6 +194,8 @@ struct Connections: ParsableCommand {
     @OptionGroup var common: Common
     @Option(help: "Idle connections to open.") var clients = 1000
     @Option(help: "Seconds to hold them before reading the server's memory.") var hold = 2.0
+    @Option(help: "Rooms the clients join (client i joins room i % rooms). IRC and WebSocket joins answer with the member list, so one room of N members costs O(N²) at the ramp: spread big runs over rooms of ~100.")
+    var rooms = 1
     @Option(help: "Worker processes (each holds clients/procs sockets; use when N exceeds one process's fd limit).")
     var procs = 1
     @Option(help: .hidden) var procIndex: Int?
@@ -205,6 +207,9 @@ struct Connections: ParsableCommand {
         if let procIndex {
             try runWorker(procIndex, target: target, adapter: adapter)
             return
+        }
+        guard rooms >= 1, rooms == 1 || adapter.supportsRooms else {
+            throw ValidationError("--rooms must be ≥ 1, and the \(common.adapter) adapter has one room only")
         }
         let perProc = (clients + procs - 1) / procs
         guard perProc + 64 <= limit else {
@@ -227,7 +232,7 @@ struct Connections: ParsableCommand {
 
     func config(_ target: SocketAddress, _ adapter: Adapter, _ index: Int) -> RunConfig {
         RunConfig(
-            mode: .connections, adapter: adapter, target: target, plan: RoomPlan(clients: clients, rooms: 1, senders: 0),
+            mode: .connections, adapter: adapter, target: target, plan: RoomPlan(clients: clients, rooms: rooms, senders: 0),
             rate: 0, size: 64, window: 1, threads: common.threads, connectRate: common.connectRate / Double(procs),
             maxPendingConnects: max(1, common.maxPendingConnects / procs), spreadSources: !common.noSpreadSources,
             procIndex: index, procs: procs, churnConcurrency: 0, tls: common.tlsContext)
@@ -255,6 +260,7 @@ struct Connections: ParsableCommand {
                 "connections", "--host", common.host, "--port", "\(common.port)", "--adapter", common.adapter,
                 "--threads", "\(common.threads)", "--connect-rate", "\(common.connectRate)",
                 "--max-pending-connects", "\(common.maxPendingConnects)", "--clients", "\(clients)", "--procs", "\(procs)",
+                "--rooms", "\(rooms)",
             ] + (common.noSpreadSources ? ["--no-spread-sources"] : []) + (common.tls ? ["--tls"] : [])
         var children: [WorkerProcess] = []
         defer { for c in children { c.wait() } }

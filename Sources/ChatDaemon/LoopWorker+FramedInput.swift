@@ -53,7 +53,8 @@ extension LoopWorker {
             messagesIn &+= 1
             // The framed encoding is made from the received bytes at once (framed rooms nearly
             // always have framed members), and the event's text is a slice of it.
-            let frame = conn.nameBytes.withUnsafeBytes { FramedEncoding.message(sender: $0, text: payload) }
+            var sender = conn.name  // a retain: a native String's UTF-8 is contiguous, no copy
+            let frame = sender.withUTF8 { FramedEncoding.message(sender: UnsafeRawBufferPointer($0), text: payload) }
             let event = RoomEvent(
                 kind: .message, room: room.name, source: conn.source, text: frame, start: frame.count &- payload.count,
                 count: payload.count, time: RoomEvent.now())
@@ -77,10 +78,10 @@ extension LoopWorker {
             return
         }
         conn.name = name
-        conn.nameBytes = Array(name.utf8)
         conn.user = name
         conn.host = "framed"
         conn.phase = .active
+        staleTimers &+= 1  // its handshake timer
         logger.info("user logged in", metadata: meta(conn))
         if let motd = limits.motd, !motd.isEmpty { reply(conn, FramedEncoding.notice(motd)) }
         protectRegisteredName(conn)

@@ -102,10 +102,10 @@ extension LoopWorker {
     /// Registration complete: the welcome burst (001–005, LUSERS, MOTD or 422).
     func register(_ conn: Connection, _ r: IRCRegistered) {
         conn.name = r.nick
-        conn.nameBytes = Array(r.nick.utf8)
         conn.user = r.user
         conn.host = "irc"
         conn.phase = .active
+        staleTimers &+= 1  // its handshake timer
         conn.irc?.apply(capabilities: r.capabilities)
         logger.info("user logged in", metadata: meta(conn))
         let rp = ircReply(conn)

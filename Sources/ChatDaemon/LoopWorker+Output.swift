@@ -74,6 +74,10 @@ extension LoopWorker {
             switch flushOutput(conn, budget: Self.writeBudget) {
             case .drained:
                 conn.softSince = 0
+                if !conn.inTrimList {
+                    conn.inTrimList = true
+                    trimList.append(conn)
+                }
                 if conn.phase == .closing { finishGracefulClose(conn) }
             case .blocked:
                 conn.writable = false  // the next EPOLLOUT edge brings it back
@@ -87,6 +91,33 @@ extension LoopWorker {
             }
         }
         return again
+    }
+
+    /// Once a second, queues that drained give their array storage back if nothing was queued
+    /// since: an idle connection holds no output array, and a busy one reallocates it at most
+    /// once a second (nothing per delivery). Stale timers go too once they are many.
+    func releaseIdleQueues() {
+        guard loop.now >= nextTrim else { return }
+        nextTrim = loop.now &+ 1_000_000_000
+        for conn in trimList {
+            conn.inTrimList = false
+            conn.outbound.releaseStorageIfEmpty()
+        }
+        trimList = []
+        // Amortized O(1) per stale timer: a compaction needs a quarter of the heap gone stale.
+        if staleTimers > 1024 && staleTimers &* 4 > loop.timerCount { compactTimers() }
+    }
+
+    /// Drops the timers that can no longer do anything: those of closed connections, and the
+    /// handshake timers of connections that logged in (lazily cancelled, they would otherwise
+    /// hold heap memory for a whole `--handshake-timeout` after each login).
+    func compactTimers() {
+        staleTimers = 0
+        loop.compactTimers { [unowned self] t in
+            guard t.token != 0 else { return true }
+            guard let conn = self.connection(forToken: t.token) else { return false }
+            return t.kind != TimerKind.handshake.rawValue || conn.phase != .active
+        }
     }
 
     /// Ends the chat side of a connection once: leaves its rooms with a quit event (`quit` is
@@ -166,10 +197,6 @@ extension LoopWorker {
         if acceptPaused { resumeAccepting() }
         // Timers are cancelled lazily; once dead connections' timers outnumber live ones,
         // drop them so churn with long timeouts cannot grow the heap without bound.
-        if loop.timerCount > 4 &* liveConnections &+ 1024 {
-            loop.compactTimers { [unowned self] t in
-                t.token == 0 || self.connection(forToken: t.token) != nil
-            }
-        }
+        if loop.timerCount > 4 &* liveConnections &+ 1024 { compactTimers() }
     }
 }

@@ -80,7 +80,6 @@ extension LoopWorker {
         guard hub.nicknames.rename(conn.name, to: name, for: conn.id) else { return false }
         let old = conn.source
         conn.name = name
-        conn.nameBytes = Array(name.utf8)
         if conn.rooms.isEmpty {
             showOwnRename(conn, old: old)
         } else {

@@ -82,10 +82,10 @@ extension LoopWorker {
             return webError(conn, "nick-taken", "nickname \(name) is taken")
         }
         conn.name = name
-        conn.nameBytes = Array(name.utf8)
         conn.user = name
         conn.host = "web"
         conn.phase = .active
+        staleTimers &+= 1  // its handshake timer
         logger.info("user logged in", metadata: meta(conn))
         sendWeb(conn, ChatV1ServerMessage.welcome(nick: name))
         if let motd = limits.motd, !motd.isEmpty { sendWeb(conn, ChatV1ServerMessage.notice(motd)) }

@@ -75,6 +75,12 @@ final class LoopWorker: EventLoopHandler {
     var readQueue: [Connection] = []
     var reading: [Connection] = []
     var closeList: [Connection] = []
+    /// Connections whose queue drained since the last `releaseIdleQueues`, and when that is due.
+    var trimList: [Connection] = []
+    var nextTrim: UInt64 = 0
+    /// Timers that became no-ops since the last compaction (handshake timers of logged-in
+    /// connections), counted to compact the heap once they are a quarter of it.
+    var staleTimers = 0
     var batch = ContiguousArray<LoopMessage>()
 
     /// The certificate new TLS connections get (nil: no TLS listener); shared by all loops.
@@ -184,6 +190,7 @@ final class LoopWorker: EventLoopHandler {
         processCloses()
         let more = flushAll()
         processCloses()
+        releaseIdleQueues()
         publishStats()
         recordTick()
         if shuttingDown && liveConnections == 0 { loop.stop() }
@@ -270,10 +277,12 @@ final class LoopWorker: EventLoopHandler {
         let (slot, generation) = allocateSlot()
         let id = ConnectionID(loop: loop.index, slot: slot, generation: generation)
         let bucket = TokenBucket(ratePerSecond: limits.msgRate, burst: limits.msgBurst, now: loop.now)
-        let conn = Connection(fd: fd, id: id, wire: wire, peer: peer, admitted: refusal == nil, bucket: bucket, now: loop.now)
-        if wire == .irc { conn.irc = IRCState(registration: IRCRegistration(irc.registration)) }
+        let conn = Connection(
+            fd: fd, id: id, wire: wire, peer: peer, admitted: refusal == nil, bucket: bucket, now: loop.now,
+            metricsProtocol: MetricProtocol.index(wire, tls: tls))
+        if wire == .irc { conn.session = .irc(IRCState(registration: IRCRegistration(irc.registration))) }
         if wire == .http {
-            conn.web = WebState(limits: web?.httpLimits ?? HTTPLimits(), deadline: loop.now &+ limits.handshakeTimeout)
+            conn.session = .web(WebState(limits: web?.httpLimits ?? HTTPLimits(), deadline: loop.now &+ limits.handshakeTimeout))
         }
         do {
             try loop.epoll.add(fd, events: .connection, token: conn.token)
@@ -285,7 +294,6 @@ final class LoopWorker: EventLoopHandler {
         }
         slots[slot] = conn
         liveConnections += 1
-        conn.metricsProtocol = MetricProtocol.index(wire, tls: tls)
         stats.add(LoopStats.Slot.accepted(conn.metricsProtocol), 1)
         // Before the refusal below: a refused TLS client still gets its reason, once the
         // handshake is done (within the close timeout).

@@ -36,6 +36,7 @@ public struct TimerHeap: Sendable {
     /// Removes every timer matching `predicate` and restores the heap order (O(n)).
     public mutating func removeAll(where predicate: (Timer) -> Bool) {
         heap.removeAll(where: predicate)
+        shrinkIfSparse()
         var i = heap.count / 2
         while i > 0 {
             i -= 1
@@ -51,7 +52,19 @@ public struct TimerHeap: Sendable {
             heap[0] = last
             siftDown(0)
         }
+        shrinkIfSparse()
         return first
+    }
+
+    /// A burst of connections leaves a heap's capacity at its peak: once it is a quarter full,
+    /// move the timers to storage twice their count, so the peak's memory goes back (O(1)
+    /// amortized: each shrink follows at least 3/4 of the capacity in pops).
+    private mutating func shrinkIfSparse() {
+        guard heap.capacity > 1024, heap.count < heap.capacity / 4 else { return }
+        var smaller: [Timer] = []
+        smaller.reserveCapacity(heap.count * 2)
+        smaller.append(contentsOf: heap)
+        heap = smaller
     }
 
     private mutating func siftDown(_ start: Int) {

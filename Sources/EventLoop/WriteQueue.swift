@@ -88,6 +88,16 @@ public struct WriteQueue {
         _pending = 0
     }
 
+    /// Gives the frame array's storage back if nothing is queued, so an idle connection holds
+    /// no array. The owner calls it off the delivery path (chatd: once a second for queues
+    /// that drained), since a busy queue would only allocate it again on the next append.
+    public mutating func releaseStorageIfEmpty() {
+        guard head == frames.count, frames.capacity > 0 else { return }
+        frames = []
+        head = 0
+        headOffset = 0
+    }
+
     /// Writes as much as the socket takes, stopping once `budget` bytes are passed (batches are
     /// built from whole frames, so one call may exceed the budget by one frame), with writev(2) batches of at
     /// most IOV_MAX frames. Frames stay referenced until fully written, which keeps their

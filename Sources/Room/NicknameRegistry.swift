@@ -26,7 +26,54 @@ public final class NicknameRegistry: Sendable {
         }
     }
 
-    private let names = Locked<[String: Entry]>([:])
+    /// An entry as held in the map: 40 bytes beside its 16-byte key, since every logged-in
+    /// connection has one (docs/ARCHITECTURE.md, "Memory per connection"). What is nearly always
+    /// the default — user and real name equal to the nick, the protocol's host name, not away —
+    /// is not stored; anything else goes in one shared `Details`.
+    struct Stored: Sendable {
+        let id: ConnectionID
+        let name: String
+        /// Wall-clock seconds of the login (UInt32: until 2106).
+        let signOn: UInt32
+        /// Index in `protocolHosts`, when the host is one of them and `details` has no other.
+        let hostIndex: UInt8
+        let details: Details?
+
+        init(_ e: Entry) {
+            id = e.id
+            name = e.name
+            signOn = UInt32(clamping: e.signOn)
+            let known = Self.protocolHosts.firstIndex(of: e.host)
+            hostIndex = UInt8(known ?? 0)
+            let plain = e.user == e.name && e.realName == e.name && e.away == nil && known != nil
+            details = plain ? nil : Details(user: e.user, host: e.host, realName: e.realName, away: e.away)
+        }
+
+        var entry: Entry {
+            Entry(
+                id: id, name: name, user: details?.user ?? name, host: details?.host ?? Self.protocolHosts[Int(hostIndex)],
+                realName: details?.realName ?? name, away: details?.away, signOn: Int64(signOn))
+        }
+
+        /// The hosts chatd's protocols give their users (`host` of `user@host`).
+        static let protocolHosts = ["framed", "irc", "web"]
+    }
+
+    final class Details: Sendable {
+        let user: String
+        let host: String
+        let realName: String
+        let away: String?
+
+        init(user: String, host: String, realName: String, away: String?) {
+            self.user = user
+            self.host = host
+            self.realName = realName
+            self.away = away
+        }
+    }
+
+    private let names = Locked<[String: Stored]>([:])
     /// With `--cluster`: told of every name taken and given up, to hold it cluster-wide.
     private let relay: (any RoomRelay)?
 
@@ -42,7 +89,7 @@ public final class NicknameRegistry: Sendable {
             signOn: WallClock.milliseconds() / 1000)
         let claimed = names.withLock { map in
             if map[key] != nil { return false }
-            map[key] = entry
+            map[key] = Stored(entry)
             return true
         }
         if claimed { relay?.claimed(name, by: id) }
@@ -55,12 +102,12 @@ public final class NicknameRegistry: Sendable {
         let newKey = NameKey.fold(new)
         let renamed = names.withLock { map in
             if let e = map[newKey], e.id != id { return false }
-            var entry = map[oldKey]
+            var entry = map[oldKey]?.entry
             if entry?.id == id { map[oldKey] = nil } else { entry = nil }
             let base = entry ?? Entry(
                 id: id, name: new, user: new, host: "framed", realName: new, away: nil, signOn: WallClock.milliseconds() / 1000)
-            map[newKey] = Entry(
-                id: id, name: new, user: base.user, host: base.host, realName: base.realName, away: base.away, signOn: base.signOn)
+            map[newKey] = Stored(Entry(
+                id: id, name: new, user: base.user, host: base.host, realName: base.realName, away: base.away, signOn: base.signOn))
             return true
         }
         if renamed, oldKey != newKey {
@@ -74,7 +121,9 @@ public final class NicknameRegistry: Sendable {
     public func setAway(_ name: String, for id: ConnectionID, message: String?) {
         let key = NameKey.fold(name)
         names.withLock { map in
-            if map[key]?.id == id { map[key]?.away = message }
+            guard var entry = map[key]?.entry, entry.id == id else { return }
+            entry.away = message
+            map[key] = Stored(entry)
         }
     }
 
@@ -92,7 +141,7 @@ public final class NicknameRegistry: Sendable {
 
     public func lookup(_ name: String) -> Entry? {
         let key = NameKey.fold(name)
-        return names.withLock { $0[key] }
+        return names.withLock { $0[key]?.entry }
     }
 
     public var count: Int { names.withLock { $0.count } }
