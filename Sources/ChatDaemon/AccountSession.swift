@@ -1,3 +1,5 @@
+import IRCProtocol
+
 /// A connection's account state: nil on `Connection` for a guest who never tried to log in, so
 /// guests carry one nil reference and nothing more.
 final class AccountSession {
@@ -16,9 +18,8 @@ final class AccountSession {
     /// The account logged in to (the name as registered); nil until a log-in succeeds.
     var name: String?
     var pending: Request?
-    /// IRC SASL: the mechanism chosen by `AUTHENTICATE PLAIN`, and the base64 chunks so far.
-    var saslStarted = false
-    var saslBuffer = ""
+    /// IRC SASL: the exchange in progress (`AUTHENTICATE`), nil between exchanges.
+    var sasl: IRCSASLExchange?
     /// Monotonic ns by which the current (registered) name must be logged in to; an auth timer
     /// firing earlier belongs to a name held before and is ignored.
     var authDeadline: UInt64 = 0

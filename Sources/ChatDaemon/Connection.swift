@@ -153,7 +153,7 @@ final class Connection {
     /// The framed client's one room.
     var room: Room? { rooms.first?.room }
 
-    var source: EventSource { EventSource(nick: name, user: user, host: host) }
+    var source: EventSource { EventSource(nick: name, user: user, host: host, account: account?.name) }
 
     func membershipIndex(of room: Room) -> Int? { rooms.firstIndex { $0.room === room } }
 

@@ -36,7 +36,7 @@ public enum IRCEncoding {
     @inline(__always)
     public static func bytes(for event: RoomEvent) -> SharedBytes? {
         if let done = event.encoded(slot: ProtocolSlot.irc) { return done }
-        guard let fresh = encode(event, serverTime: true, msgid: true) else { return nil }
+        guard let fresh = encode(event, serverTime: true, msgid: true, accountTag: true) else { return nil }
         return event.storeEncoding(fresh, slot: ProtocolSlot.irc)
     }
 
@@ -47,6 +47,14 @@ public enum IRCEncoding {
         if let done = event.encoded(slot: plainSlot) { return (done, 0) }
         guard let fresh = encode(event, serverTime: false) else { return nil }
         return (event.storeEncoding(fresh, slot: plainSlot), 0)
+    }
+
+    /// The extended-join form of a join event, shared by the IRC members that negotiated it. Joins
+    /// are never multi-line, so the tag-less copy's slot is free to hold it.
+    static func extendedJoin(for event: RoomEvent) -> SharedBytes? {
+        if let done = event.encoded(slot: plainSlot) { return done }
+        guard let fresh = encode(event, serverTime: true, msgid: true, accountTag: true, extendedJoin: true) else { return nil }
+        return event.storeEncoding(fresh, slot: plainSlot)
     }
 
     /// Bytes of the leading tag section (`@…` and the space after it), 0 without one.
@@ -69,13 +77,16 @@ public enum IRCEncoding {
     /// a batch tag (history replay) and, with `msgid`, the archive's id of the event (IRCv3
     /// message-ids; CHATHISTORY references it).
     static func encode(
-        _ event: RoomEvent, serverTime: Bool, target privateTarget: String? = nil, batch: String? = nil, msgid: Bool = false
+        _ event: RoomEvent, serverTime: Bool, target privateTarget: String? = nil, batch: String? = nil, msgid: Bool = false,
+        accountTag: Bool = false, extendedJoin: Bool = false
     ) -> SharedBytes? {
         let source = event.source.mask
         let target = event.room.map(IRCNames.channel(forRoom:)) ?? privateTarget ?? "*"
         let time: Int64? = serverTime ? event.time : nil
         var extra = batch.map { [IRCTag("batch", $0)] } ?? []
         if msgid && event.archiveID > 0 { extra.append(IRCTag("msgid", String(event.archiveID))) }
+        // IRCv3 account-tag: in the shared tagged copy, like msgid (see the type's comment).
+        if accountTag, let account = event.source.account { extra.append(IRCTag("account", account)) }
         var buffer: [UInt8] = []
         switch event.kind {
         case .message, .notice, .action:
@@ -99,7 +110,10 @@ public enum IRCEncoding {
             let params: [String]
             let command: String
             switch event.kind {
-            case .join: (command, params) = ("JOIN", [target])
+            case .join:
+                // IRCv3 extended-join: `JOIN <channel> <account|*> :<realname>`; chatd shows the
+                // nick as the real name (other protocols have none, and IRC's is not kept on events).
+                (command, params) = ("JOIN", extendedJoin ? [target, event.source.account ?? "*", event.source.nick] : [target])
             case .part: (command, params) = ("PART", event.textCount == 0 ? [target] : [target, IRCReply.text(event.text)])
             case .quit: (command, params) = ("QUIT", [event.textCount == 0 ? "Client Quit" : IRCReply.text(event.text)])
             case .nick: (command, params) = ("NICK", [event.text])

@@ -25,7 +25,8 @@ struct IRCServerSettings: Sendable {
         pingTimeout = Monotonic.nanoseconds(seconds: c.ircPingTimeout)
         registration = IRCRegistration.Configuration(
             server: c.serverName,
-            capabilities: IRCCapability.chatdDefaults + (chatHistory ? [IRCCapability("draft/chathistory")] : []),
+            capabilities: IRCCapability.chatdDefaults + (chatHistory ? [IRCCapability("draft/chathistory")] : [])
+                + LoopWorker.accountCapabilities(registrationOpen: c.registration == .open),
             password: c.ircPassword, maxNickBytes: 32)
         created = IRCServerTime.format(millisecondsSince1970: WallClock.milliseconds())
     }

@@ -13,6 +13,9 @@ final class IRCState {
     var messageTags = false
     /// draft/chathistory: the client fetches history itself, so joins replay none.
     var chatHistory = false
+    /// account-tag and extended-join: whose account sent a message, and joins with the account.
+    var accountTag = false
+    var extendedJoin = false
     /// A PING was sent and no input has arrived since.
     var pingSent = false
     /// The last multi-room action (nick change, quit) shown, so it is shown once.
@@ -31,5 +34,7 @@ final class IRCState {
         multiPrefix = capabilities.contains("multi-prefix")
         messageTags = capabilities.contains("message-tags")
         chatHistory = capabilities.contains("draft/chathistory")
+        accountTag = capabilities.contains("account-tag")
+        extendedJoin = capabilities.contains("extended-join")
     }
 }

@@ -20,7 +20,9 @@ extension LoopWorker {
                 if state.lastAction == shared { continue }
                 state.lastAction = shared
             }
-            if state.serverTime {
+            if event.kind == .join && state.extendedJoin, let bytes = IRCEncoding.extendedJoin(for: event) {
+                enqueue(bytes, from: state.serverTime || state.accountTag ? 0 : IRCEncoding.tagSectionLength(bytes), to: conn)
+            } else if state.serverTime || state.accountTag {
                 enqueue(tagged, to: conn)
             } else {
                 if plain == nil { plain = IRCEncoding.plain(for: event, tagged: tagged) }
@@ -32,7 +34,8 @@ extension LoopWorker {
     /// A private message to an IRC client: encoded for this one recipient (its nick is the target).
     func deliverDirectIRC(_ event: RoomEvent, to conn: Connection) {
         guard let state = conn.irc,
-              let bytes = IRCEncoding.encode(event, serverTime: state.serverTime, target: conn.name, msgid: state.messageTags)
+              let bytes = IRCEncoding.encode(
+                  event, serverTime: state.serverTime, target: conn.name, msgid: state.messageTags, accountTag: state.accountTag)
         else { return }
         enqueue(bytes, to: conn)
     }
@@ -45,7 +48,9 @@ extension LoopWorker {
         let rp = ircReply(conn)
         var tags: [IRCTag] = []
         if state.serverTime { tags.append(IRCTag("time", IRCServerTime.format(millisecondsSince1970: RoomEvent.now()))) }
-        var lines = [IRCMessage(tags: tags, source: conn.source.mask, command: "JOIN", params: [channel])]
+        let joinParams = state.extendedJoin ? [channel, conn.accountName ?? "*", conn.irc?.registration.realname ?? conn.name] : [channel]
+        if state.accountTag, let account = conn.accountName { tags.append(IRCTag("account", account)) }
+        var lines = [IRCMessage(tags: tags, source: conn.source.mask, command: "JOIN", params: joinParams)]
         if let topic = joined.topic, !topic.text.isEmpty {
             lines.append(rp.topic(channel: channel, topic: topic.text))
             lines.append(rp.topicWhoTime(channel: channel, setter: topic.setBy, setAt: Int(topic.time)))
@@ -61,7 +66,7 @@ extension LoopWorker {
             let id = "h\(state.batches)"
             send(conn, IRCMessage(source: irc.serverName, command: "BATCH", params: ["+" + id, "chathistory", channel]))
             for event in joined.history {
-                if let bytes = IRCEncoding.encode(event, serverTime: true, batch: id, msgid: state.messageTags) {
+                if let bytes = IRCEncoding.encode(event, serverTime: true, batch: id, msgid: state.messageTags, accountTag: state.accountTag) {
                     reply(conn, bytes)
                 }
             }

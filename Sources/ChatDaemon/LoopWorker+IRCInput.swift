@@ -60,6 +60,7 @@ extension LoopWorker {
             }
             return
         }
+        if handleAccountCommandIRC(conn, message) { return }
         if conn.phase == .active {
             messagesIn &+= 1
             executeIRC(message, for: conn)

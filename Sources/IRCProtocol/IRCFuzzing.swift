@@ -113,6 +113,7 @@ public enum IRCFuzzing {
             precondition(again == message, "parse(write(m)) != m")
             precondition(message.isCommand(message.verb))
             checkRegistration(registration.handle(message), &registration)
+            if message.isCommand("AUTHENTICATE"), let parameter = message.params.first { checkSASL(parameter) }
             if let text = message.params.last {
                 let action = CTCP.action(text)
                 let sanitized = text.utf8.map { $0 == IRCBytes.ctcpDelimiter ? IRCBytes.space : $0 }
@@ -210,5 +211,24 @@ struct FuzzRandom {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+extension IRCFuzzing {
+    /// Invariants of SASL: an AUTHENTICATE parameter fed as the response (after PLAIN) never
+    /// traps; base64 decoding agrees with re-encoding; accepted credentials have a non-empty
+    /// identity and password, and their description never shows the password.
+    static func checkSASL(_ parameter: String) {
+        var exchange = IRCSASLExchange()
+        precondition(exchange.feed("plain") == .challenge)
+        let step = exchange.feed(parameter)
+        if let bytes = IRCBase64.decode(parameter) {
+            precondition(bytes.count == parameter.utf8.count / 4 * 3 - parameter.utf8.suffix(2).filter { $0 == UInt8(ascii: "=") }.count)
+        }
+        if case .credentials(let plain) = step {
+            precondition(!plain.authentication.isEmpty && !plain.password.isEmpty && !plain.password.contains(0))
+            precondition(IRCBase64.decode(parameter) != nil)
+            precondition(plain.description == "PLAIN(authcid: \(plain.authentication), password: <hidden>)", "a SASL password in a description")
+        }
     }
 }

@@ -33,11 +33,14 @@ public struct EventSource: Sendable, Equatable {
     public var nick: String
     public var user: String
     public var host: String
+    /// The account the user was logged in to, nil for a guest (IRC account-tag, extended-join).
+    public var account: String?
 
-    public init(nick: String, user: String, host: String) {
+    public init(nick: String, user: String, host: String, account: String? = nil) {
         self.nick = nick
         self.user = user
         self.host = host
+        self.account = account
     }
 }
 
