@@ -35,8 +35,8 @@ struct ClusterKeys {
     /// Hash: room name → members on that node (`liveNodes`), replaced by its every heartbeat.
     static let nodeRoomsPrefix = "chatd:{nodes}:rooms:"
 
-    /// A nickname's lease: held by one connection of one node (`origin|connection`), with a TTL
-    /// the owner refreshes; a dead node's names expire with it.
+    /// A nickname's holder: one connection of one node (`origin|connection`). Held while that
+    /// node is alive in `liveNodes`; the key's own long TTL only clears dead nodes' keys.
     static func nickname(_ name: String) -> String { "chatd:nick:{\(NameKey.fold(name))}" }
 
     /// A node's own channel: private messages for the names it holds (`ClusterScripts.whisper`).

@@ -5,19 +5,33 @@ import Room
 import Synchronization
 
 /// Nicknames unique cluster-wide: a name taken on this node (`NicknameRegistry` claims it
-/// locally at once) is leased in Redis (`ClusterScripts.lease`, SET … PX through a script
-/// that compares the holder) and refreshed every third of the lease. If another node holds
-/// it, the connection is closed with the reason; a killed node's names free up when their
-/// lease runs out. While the link is down names are held locally only and leased (or
-/// refused) once it is back.
+/// locally at once) is recorded in Redis (`ClusterScripts.lease`, SET … PX through a script
+/// that compares the holder). A name is held while its node is alive — the node's `listing`
+/// every third of the presence lease keeps its `liveNodes` entry fresh — so a killed node's
+/// names free up when that lapses, and staying alive costs one script per node, not one per
+/// name. The keys themselves have a long TTL (`nicknameKeyTTL`, so a dead node's keys do not
+/// pile up), renewed a slice at a time (`renewSomeLeases`). If another live node holds a
+/// name, the connection is closed with the reason. While the link is down names are held
+/// locally only and recorded (or refused) once it is back.
 extension ClusterLink {
+    /// A nickname key's TTL: far longer than the renewal round (`renewalRound`).
+    static let nicknameKeyTTL = "600000"
+    /// Every held name's key is renewed at least this often (nanoseconds).
+    static let renewalRound: UInt64 = 180_000_000_000
+
     var leaseMilliseconds: String { String(settings.nicknameLease / 1_000_000) }
 
     func holder(_ id: ConnectionID) -> String { "\(origin)|\(id.rawValue)" }
 
     func claim(_ name: String, by id: ConnectionID) {
         let key = ClusterKeys.nickname(name)
-        leases[key] = (name, id)
+        if leases.updateValue((name, id), forKey: key) == nil { renewalOrder.append(key) }
+        // A name released and claimed again is listed twice until renewal passes it: rebuild
+        // before churn can grow the order beyond twice the names held.
+        if renewalOrder.count > 2 * leases.count + 64 {
+            renewalOrder = Array(leases.keys)
+            renewalCursor = 0
+        }
         sendLease(key, id)
     }
 
@@ -30,14 +44,39 @@ extension ClusterLink {
         enqueuePendingReply(.unlease)
     }
 
+    /// Every name again: after a reconnect (Redis may have restarted empty, or this node's
+    /// liveness lapsed and another node took a name).
     func refreshLeases() {
         for (key, lease) in leases { sendLease(key, lease.id) }
+    }
+
+    /// Every third of the lease: the next slice of names, so that each is renewed once per
+    /// `renewalRound` (1/108 of them per tick with the default 5 s lease). Released names
+    /// leave the order here, lazily.
+    func renewSomeLeases() {
+        guard canPublish, !renewalOrder.isEmpty else { return }
+        let ticksPerRound = max(1, Self.renewalRound / max(1, settings.nicknameLease / 3))
+        var budget = (renewalOrder.count + Int(ticksPerRound) - 1) / Int(ticksPerRound)
+        while budget > 0 && !renewalOrder.isEmpty {
+            if renewalCursor >= renewalOrder.count { renewalCursor = 0 }
+            let key = renewalOrder[renewalCursor]
+            if let lease = leases[key] {
+                sendLease(key, lease.id)
+                renewalCursor += 1
+            } else {
+                renewalOrder.swapAt(renewalCursor, renewalOrder.count - 1)
+                renewalOrder.removeLast()
+            }
+            budget -= 1
+        }
     }
 
     private func sendLease(_ key: String, _ id: ConnectionID) {
         guard canPublish else { return }
         commands.send(
-            ["EVALSHA", scriptHash(ClusterScripts.Index.lease.rawValue), "1", key, holder(id), leaseMilliseconds], flush: false)
+            ["EVALSHA", scriptHash(ClusterScripts.Index.lease.rawValue), "2", key, ClusterKeys.liveNodes, holder(id),
+             Self.nicknameKeyTTL, origin, leaseMilliseconds],
+            flush: false)
         enqueuePendingReply(.lease(key: key, id: id))
     }
 

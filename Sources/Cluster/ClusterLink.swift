@@ -96,6 +96,9 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
     var rooms: [String: TrackedRoom] = [:]
     /// Nicknames held by this node's connections, by lease key.
     var leases: [String: (name: String, id: ConnectionID)] = [:]
+    /// The lease keys in renewal order (may still hold released ones) and where renewal is.
+    var renewalOrder: [String] = []
+    var renewalCursor = 0
     private var thread: LoopThread?
 
     public init(settings: Settings, logger: Logger) throws(Errno) {
@@ -178,7 +181,7 @@ public final class ClusterLink: EventLoopHandler, RedisConnectionDelegate {
         case .joinWait:
             refuseLateJoins()
         case .leases:
-            refreshLeases()
+            renewSomeLeases()
             heartbeat()
             loop.schedule(Timer(deadline: loop.now + settings.nicknameLease / 3, token: 0, kind: TimerKind.leases.rawValue))
         case nil: break

@@ -365,7 +365,9 @@ def main():
           ", ".join(f"{n.name}: {n.metric('chatd_cluster_published_total')}/{n.metric('chatd_cluster_delivered_total')}"
                     for n in (A, B)))
 
-    # 7. Nicknames are unique cluster-wide; a killed node's names free up within the lease (5 s).
+    # 7. Nicknames are unique cluster-wide; a killed node's names free up within the lease (5 s):
+    # a name's key names its holder, and it is held only while the holder's node is alive in
+    # chatd:{nodes}:live (the lease script compares that score with Redis's clock).
     holder = Framed(A.framed, "unique")
     check("nick-held", wait_for(lambda: redis.cli("EXISTS", "chatd:nick:{unique}") == "1"), "no lease in Redis")
     rival = Framed(B.framed, "Unique")
@@ -389,7 +391,16 @@ def main():
     D.proc.kill()
     D.proc.wait()
     killed_at = time.monotonic()
-    freed = wait_for(lambda: redis.cli("EXISTS", "chatd:nick:{ghost}") == "0", 10)
+    def ghost_free():
+        holder = redis.cli("GET", "chatd:nick:{ghost}")
+        if not holder:
+            return True
+        expires = redis.cli("ZSCORE", "chatd:{nodes}:live", holder.rsplit("|", 1)[0])
+        seconds, micros = redis.cli("TIME").split()
+        return not expires or float(expires) <= int(seconds) * 1000 + int(micros) // 1000
+
+    check("nick-ghost-alive", not ghost_free(), "ghost's node was not alive in chatd:{nodes}:live before the kill")
+    freed = wait_for(ghost_free, 10)
     check("nick-freed-after-kill", freed and time.monotonic() - killed_at <= 6.5,
           f"ghost still held {time.monotonic() - killed_at:.1f} s after kill -9")
     deadline = time.monotonic() + 20

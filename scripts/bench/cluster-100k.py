@@ -238,6 +238,9 @@ def main():
             collect(0.2)
         lost = sum(args.messages - len(set(arrived[i])) for i in range(1, nodes))
         out_of_order = sum(arrived[i] != sorted(arrived[i]) for i in range(1, nodes))
+        scrapes = [scrape(m) for m in metrics]
+        cluster = {k: sum(metric(b, f"chatd_cluster_{k}_total") or 0 for b in scrapes)
+                   for k in ("published", "delivered", "refused", "recovered", "lost", "disconnects")}
         rss_after = [rss_kb(p.pid) for p in daemons]
         redis_after = rss_kb(redis.pid)
         counts = open_counts()
@@ -268,6 +271,8 @@ def main():
             "measured_seconds": round(measured, 1),
             "generator_cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
             "wall_seconds": round(wall, 1),
+            "cluster_counters": {k: int(v) for k, v in cluster.items()},
+            "live_arrived_per_receiver": [len(arrived[i]) for i in range(1, nodes)],
             "live_messages": args.messages, "live_receivers": nodes - 1, "live_lost": lost, "live_receivers_out_of_order": out_of_order,
             "live_p50_ms": round(percentile(latencies, 50), 3), "live_p99_ms": round(percentile(latencies, 99), 3),
             "live_max_ms": round(latencies[-1], 3) if latencies else None,
