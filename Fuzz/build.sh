@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets: each harness in Fuzz/harness/ compiled together with its pure
-# module (no dependencies) with libFuzzer + ASan: Sources/ChatProtocol for decoder, command
-# and names; Sources/WebProtocol for http and websocket; Sources/IRCProtocol for irc.
+# module (no dependencies) with libFuzzer + ASan: Sources/ChatProtocol for decoder, command,
+# names and moderation; Sources/WebProtocol for http and websocket; Sources/IRCProtocol for irc.
 # Usage: Fuzz/build.sh [OUT_DIR]   (default .build-fuzz) -> OUT_DIR/fuzz-<target>
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-.build-fuzz}
 mkdir -p "$out"
-targets=${FUZZ_TARGETS:-"decoder command names http websocket irc"}
+targets=${FUZZ_TARGETS:-"decoder command names http websocket irc moderation"}
 for target in $targets; do
     bin="$out/fuzz-$target"
     case $target in

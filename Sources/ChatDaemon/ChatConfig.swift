@@ -225,6 +225,8 @@ public enum ChatConfigKey: String, CaseIterable, Sendable {
     case authTimeout = "auth-timeout"
     case argon2MemoryKiB = "argon2-memory-kib"
     case argon2Iterations = "argon2-iterations"
+    case admins = "admins"
+    case maxBansPerRoom = "max-bans-per-room"
 
     /// `--max-message-bytes`
     public var flag: String { "--" + rawValue }
@@ -299,6 +301,11 @@ public struct ChatConfig: Sendable, Equatable {
     /// Private messages are archived too (readable by the two nicknames through CHATHISTORY and
     /// `/history @NICK`); off by default: privacy first, and chatd has no accounts.
     public var historyPrivate = false
+    /// Accounts that administer the server (`/kill`, `/gban`, `/announce`, operator rights in
+    /// every room) once logged in. `--admin NAME` (repeatable), `admins` in the file.
+    public var admins: [String] = []
+    /// Bans (and nick mutes) one room keeps at most. 1...10,000.
+    public var maxBansPerRoom = 100
     /// Seconds to flush write queues on shutdown before closing. 0...3600.
     public var shutdownTimeout: Double = 5
     /// Level of every chatd logger.
@@ -450,6 +457,10 @@ public struct ChatConfig: Sendable, Equatable {
         }
         try check(.shutdownTimeout, shutdownTimeout, 0...3600)
         try check(.clusterStreamLength, clusterStreamLength, 1...100_000_000, unit: " messages")
+        try check(.maxBansPerRoom, maxBansPerRoom, 1...10_000, unit: " bans")
+        if let bad = admins.first(where: { $0.utf8.count > 64 || $0.contains(where: \.isWhitespace) }) {
+            throw ConfigError("admins: '\(bad)' is not an account name", key: ChatConfigKey.admins.rawValue)
+        }
         if let cluster {
             do {
                 _ = try RedisEndpoint(parsing: cluster)

@@ -46,3 +46,20 @@ extension ChatServer {
         return store
     }
 }
+
+extension ChatServer {
+    /// Where room settings and server bans are kept: beside the history in its SQLite file, or in
+    /// memory (`--history-store memory`, an unusable database, and `--cluster`, whose nodes do
+    /// not share them yet: docs/ARCHITECTURE.md "Moderation").
+    static func openModerationStore(history: (any HistoryStore)?, logger: Logger) -> StoreModeration {
+        if let sqlite = history as? SQLiteHistoryStore {
+            do {
+                return StoreModeration(store: try SQLiteModerationStore(path: sqlite.path))
+            } catch {
+                logger.error("room settings cannot be stored in the history database; kept in memory until restart",
+                             metadata: ["chat.history_db": "\(sqlite.path)", "chat.reason": "\(error)"])
+            }
+        }
+        return StoreModeration(store: MemoryModerationStore())
+    }
+}

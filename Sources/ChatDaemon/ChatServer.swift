@@ -89,9 +89,11 @@ public final class ChatServer: @unchecked Sendable {
         } else {
             historyStore = Self.openHistoryStore(config, logger: logger)
         }
+        let moderation = Self.openModerationStore(history: historyStore, logger: logger)
         hub = ChatHub(
             loopCount: n, limits: limits, doorbells: loops.map { l in { @Sendable in l.wakeUp() } },
-            archive: historyStore.map(StoreArchive.init), relay: cluster?.relay)
+            archive: historyStore.map(StoreArchive.init), relay: cluster?.relay, settingsStore: moderation,
+            serverBans: ServerBans(store: moderation))
         let irc = IRCServerSettings(config, chatHistory: hub.archive != nil)
         let web = try webSettings()
         workers = loops.map { LoopWorker(loop: $0, hub: hub, limits: limits, irc: irc, web: web, logger: logger) }
@@ -394,6 +396,8 @@ extension ChatLimits {
         history = c.history
         historyBudgetBytes = c.historyBudgetBytes
         historyPrivate = c.historyPrivate
+        maxBansPerRoom = c.maxBansPerRoom
+        admins = Set(c.admins.map(NameKey.fold))
         shutdownTimeout = Monotonic.nanoseconds(seconds: c.shutdownTimeout)
         motd = c.motd
         tlsMaxHandshakes = c.tlsMaxHandshakes

@@ -68,6 +68,8 @@ public struct ConfigOverrides: Sendable, Equatable {
     public var cluster: String?
     public var nodeName: String?
     public var clusterStreamLength: Int?
+    public var admins: [String]?
+    public var maxBansPerRoom: Int?
 
     public init() {}
 }
@@ -167,6 +169,8 @@ public struct ConfigLoader: Sendable {
             case .cluster: reader.string(forKey: name).map { config.cluster = $0.isEmpty ? nil : $0 }
             case .nodeName: reader.string(forKey: name).map { config.nodeName = $0.isEmpty ? nil : $0 }
             case .clusterStreamLength: reader.int(forKey: name).map { config.clusterStreamLength = $0 }
+            case .admins: reader.stringArray(forKey: name).map { config.admins = $0.filter { !$0.isEmpty } }
+            case .maxBansPerRoom: reader.int(forKey: name).map { config.maxBansPerRoom = $0 }
             case .controlSocket: reader.string(forKey: name).map { config.controlSocket = $0 }
             case .historyCommitMs: reader.int(forKey: name).map { config.historyCommitMs = $0 }
             case .historyKeepDays: reader.int(forKey: name).map { config.historyKeepDays = $0 }
@@ -233,7 +237,7 @@ public struct ConfigLoader: Sendable {
 extension ChatConfigKey {
     /// The type each setting is read as.
     enum Kind {
-        case int, double, string, bool, addresses
+        case int, double, string, bool, addresses, names
 
         /// For "must be …" messages.
         var noun: String {
@@ -243,6 +247,7 @@ extension ChatConfigKey {
             case .string: "a string"
             case .bool: "true or false"
             case .addresses: "a list of addresses like [\"0.0.0.0:7575\", \"[::]:7575\"]"
+            case .names: "a list of names like [\"alice\", \"bob\"]"
             }
         }
     }
@@ -250,9 +255,10 @@ extension ChatConfigKey {
     var kind: Kind {
         switch self {
         case .listen: .addresses
+        case .admins: .names
         case .threads, .maxMessageBytes, .queueSoftBytes, .queueHardBytes, .msgBurst, .maxConnsPerIP, .maxConns,
             .history, .historyBudgetBytes, .tlsMaxHandshakes, .historyCommitMs, .historyKeepDays, .historyKeepPerRoom,
-            .clusterStreamLength, .argon2MemoryKiB, .argon2Iterations:
+            .clusterStreamLength, .argon2MemoryKiB, .argon2Iterations, .maxBansPerRoom:
             .int
         case .handshakeTimeout, .idleTimeout, .queueSoftSeconds, .msgRate, .shutdownTimeout, .ircPingInterval,
             .ircPingTimeout, .authTimeout:
@@ -291,6 +297,8 @@ extension ConfigOverrides {
         put(.cluster, cluster.map { .string($0) })
         put(.nodeName, nodeName.map { .string($0) })
         put(.clusterStreamLength, clusterStreamLength.map { .int($0) })
+        put(.admins, admins.map { .stringArray($0) })
+        put(.maxBansPerRoom, maxBansPerRoom.map { .int($0) })
         put(.controlSocket, controlSocket.map { .string($0) })
         put(.historyCommitMs, historyCommitMs.map { .int($0) })
         put(.historyKeepDays, historyKeepDays.map { .int($0) })

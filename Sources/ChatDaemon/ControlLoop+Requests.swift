@@ -96,6 +96,49 @@ extension ControlLoop {
         case .reload:
             if let error = reload() { return ControlReply.failure(error) }
             return ControlReply.success()
+        case .ban, .unban, .bans:
+            return executeServerBan(request, hub: hub)
+        }
+    }
+}
+
+extension ControlLoop {
+    /// `ban`, `unban`, `bans`: the server's bans (`ServerBans`), set by the operator.
+    func executeServerBan(_ request: ControlRequest, hub: ChatHub) -> [UInt8] {
+        switch request {
+        case .ban(let text, let duration, let reason):
+            guard case .success(let mask) = BanMask.parse(text) else { return ControlReply.failure("not a mask: \(text)") }
+            let now = RoomEvent.now()
+            let ban = ServerBan(mask: mask, reason: reason, setBy: "chatd ctl", setAt: now, expires: duration.map { now + $0 })
+            if case .failure(let e) = hub.serverBans.add(ban) { return ControlReply.failure(e.description) }
+            hub.enforce(ban)
+            return ControlReply.success { json in
+                json.member("banned", mask.description)
+                if let expires = ban.expires { json.member("expires", expires / 1000) }
+            }
+        case .unban(let text):
+            guard case .success(let mask) = BanMask.parse(text), hub.serverBans.remove(mask) else {
+                return ControlReply.failure("no server ban \(text)")
+            }
+            return ControlReply.success { $0.member("unbanned", mask.description) }
+        case .bans:
+            let bans = hub.serverBans.list()
+            return ControlReply.success { json in
+                json.key("bans")
+                json.beginArray()
+                for ban in bans {
+                    json.beginObject()
+                    json.member("mask", ban.mask.description)
+                    json.member("reason", ban.reason)
+                    json.member("set_by", ban.setBy)
+                    json.member("set_at", ban.setAt / 1000)
+                    if let expires = ban.expires { json.member("expires", expires / 1000) }
+                    json.endObject()
+                }
+                json.endArray()
+            }
+        default:
+            return ControlReply.failure("not a ban request")
         }
     }
 }

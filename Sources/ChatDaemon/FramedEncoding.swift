@@ -66,6 +66,11 @@ public enum FramedEncoding {
         case .topic:
             return notice(event.text.isEmpty ? "\(nick) cleared the topic of #\(room)" : "\(nick) set the topic of #\(room): \(event.text)")
         case .away: return nil
+        case .mode: return notice("\(nick) sets mode \(event.text) on #\(room)")
+        case .kick:
+            let (target, reason) = ModerationText.kick(event.text)
+            return notice("\(nick) kicked \(target) from #\(room)" + (reason.isEmpty ? "" : " (\(reason))"))
+        case .moderation: return notice("\(nick) \(event.text) in #\(room)")
         }
     }
 }

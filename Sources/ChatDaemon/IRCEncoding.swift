@@ -119,6 +119,12 @@ public enum IRCEncoding {
             case .nick: (command, params) = ("NICK", [event.text])
             case .topic: (command, params) = ("TOPIC", [target, IRCReply.text(event.text)])
             case .away: (command, params) = ("AWAY", event.textCount == 0 ? [] : [IRCReply.text(event.text)])
+            case .mode: (command, params) = ("MODE", [target] + event.text.split(separator: " ").map(String.init))
+            case .kick:
+                let (nick, reason) = ModerationText.kick(event.text)
+                (command, params) = ("KICK", [target, nick, IRCReply.text(reason.isEmpty ? nick : reason)])
+            // Mutes and invites have no IRC command of their own: a NOTICE from the moderator.
+            case .moderation: (command, params) = ("NOTICE", [target, IRCReply.text(event.text)])
             case .message, .notice, .action: return nil
             }
             do {

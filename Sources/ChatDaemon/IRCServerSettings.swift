@@ -1,3 +1,4 @@
+import ChatProtocol
 import EventLoop
 import IRCProtocol
 
@@ -16,9 +17,14 @@ struct IRCServerSettings: Sendable {
     static let maxChannels = 50
     /// `draft/chathistory` is offered (the daemon has a history archive).
     let chatHistory: Bool
+    /// ISUPPORT MAXLIST for bans (`--max-bans-per-room`, as at start).
+    let maxBans: Int
+    /// Nicks one KICK may name (TARGMAX).
+    static let maxKickTargets = 4
 
     init(_ c: ChatConfig, chatHistory: Bool = false) {
         self.chatHistory = chatHistory
+        maxBans = c.maxBansPerRoom
         serverName = c.serverName
         networkName = c.networkName
         pingInterval = Monotonic.nanoseconds(seconds: c.ircPingInterval)
@@ -39,11 +45,17 @@ struct IRCServerSettings: Sendable {
             : []
         return history + [
             IRCISupportToken("CASEMAPPING", "ascii"), IRCISupportToken("CHANTYPES", "#"),
-            IRCISupportToken("PREFIX", "()"), IRCISupportToken("CHANMODES", ",,,"),
+            // Modes chatd implements (LoopWorker+IRCModeration): list b, key k, flags i m n s t;
+            // member prefixes o (@) and v (+).
+            IRCISupportToken("PREFIX", "(ov)@+"), IRCISupportToken("CHANMODES", "b,k,,imnst"),
+            IRCISupportToken("MAXLIST", "b:\(maxBans)"),
             IRCISupportToken("NICKLEN", 32), IRCISupportToken("CHANNELLEN", 33), IRCISupportToken("TOPICLEN", 390),
             IRCISupportToken("NETWORK", networkName), IRCISupportToken("CHANLIMIT", "#:\(Self.maxChannels)"),
-            IRCISupportToken("TARGMAX", "PRIVMSG:1,NOTICE:1,JOIN:\(Self.maxChannels),PART:\(Self.maxChannels),NAMES:1,WHOIS:1"),
-            IRCISupportToken("AWAYLEN", 390), IRCISupportToken("UTF8ONLY"), IRCISupportToken("MODES", 0),
+            IRCISupportToken(
+                "TARGMAX",
+                "PRIVMSG:1,NOTICE:1,JOIN:\(Self.maxChannels),PART:\(Self.maxChannels),NAMES:1,WHOIS:1,KICK:\(Self.maxKickTargets)"),
+            IRCISupportToken("AWAYLEN", 390), IRCISupportToken("UTF8ONLY"), IRCISupportToken("MODES", ModeString.maxChanges),
+            IRCISupportToken("KICKLEN", 390),
         ]
     }
 }

@@ -14,12 +14,14 @@ extension LoopWorker {
         case .message(let text):
             // "//text" → "/text": relayed like any message.
             say(.message, text, from: conn)
-        case .join(let roomName):
+        case .join(let roomName, let key):
             if let current = conn.room, NameKey.fold(current.name) == NameKey.fold(roomName) {
                 reply(conn, FramedEncoding.notice("you are already in #\(current.name)"))
                 return
             }
-            join(conn, room: roomName)
+            join(conn, room: roomName, key: key)
+        case .moderation(let command):
+            executeModeration(command, in: conn.room, for: conn)
         case .leave:
             if let current = conn.room, NameKey.fold(current.name) == RoomDirectory.lobby {
                 reply(conn, FramedEncoding.notice("you are in #\(RoomDirectory.lobby); /quit to leave the server"))
@@ -27,7 +29,7 @@ extension LoopWorker {
             }
             join(conn, room: RoomDirectory.lobby)
         case .rooms:
-            let all = hub.rooms.list()
+            let all = visibleRooms(to: conn)
             var text = "rooms: " + all.prefix(Self.maxListed).map { "#\($0.name) (\($0.members))" }.joined(separator: ", ")
             if all.count > Self.maxListed { text += ", … and \(all.count - Self.maxListed) more" }
             reply(conn, FramedEncoding.notice(text))
@@ -59,7 +61,7 @@ extension LoopWorker {
         case .account(let command):
             executeAccount(command, for: conn)
         case .help:
-            for line in ChatCommand.helpText { reply(conn, FramedEncoding.notice(line)) }
+            for line in ChatCommand.helpText + ModerationCommand.helpText { reply(conn, FramedEncoding.notice(line)) }
         case .quit:
             closeGracefully(conn, .quit, notice: "bye", reason: "quit")
         case .invalid(let text):
@@ -71,15 +73,18 @@ extension LoopWorker {
     func say(_ kind: RoomEventKind, _ text: String, from conn: Connection) {
         guard let room = conn.room else { return reply(conn, FramedEncoding.error(Self.inNoRoom)) }
         let event = RoomEvent(kind: kind, room: room.name, source: conn.source, text: text, time: RoomEvent.now())
-        hub.publish(event, in: room, sender: conn.id, except: conn.id, currentLoop: loop.index)
+        if let refusal = hub.publish(event, in: room, sender: conn.id, except: conn.id, currentLoop: loop.index) {
+            reply(conn, FramedEncoding.error(refusal.description))
+        }
     }
 
     /// Joins `room`, leaving the current one afterwards (so a failed join leaves the client
     /// where it was).
-    func join(_ conn: Connection, room roomName: String) {
+    func join(_ conn: Connection, room roomName: String, key: String? = nil) {
         conn.joinSequence &+= 1
         let sequence = conn.joinSequence
-        switch hub.join(conn.id, source: conn.source, roomName: roomName, sequence: sequence, currentLoop: loop.index) {
+        switch hub.join(conn.id, source: conn.source, roomName: roomName, sequence: sequence, currentLoop: loop.index,
+                        identity: identity(conn), key: key) {
         case .failure(let e):
             conn.joinSequence &-= 1
             reply(conn, FramedEncoding.error(e.description))

@@ -59,7 +59,9 @@ extension LoopWorker {
                 kind: .message, room: room.name, source: conn.source, text: frame, start: frame.count &- payload.count,
                 count: payload.count, time: RoomEvent.now())
             _ = event.storeEncoding(frame, slot: ProtocolSlot.framed)
-            hub.publish(event, in: room, sender: conn.id, except: conn.id, currentLoop: loop.index)
+            if let refusal = hub.publish(event, in: room, sender: conn.id, except: conn.id, currentLoop: loop.index) {
+                reply(conn, FramedEncoding.error(refusal.description))
+            }
         case .command(let input):
             messagesIn &+= 1
             execute(input, for: conn)

@@ -9,6 +9,7 @@ import Room
 extension LoopWorker {
     func executeIRC(_ m: IRCMessage, for conn: Connection) {
         guard let state = conn.irc else { return }
+        if executeIRCModeration(m, for: conn) { return }
         let rp = ircReply(conn)
         let p = m.params
         switch m.verb {
@@ -33,7 +34,10 @@ extension LoopWorker {
                 while let last = conn.rooms.last { partIRC(conn, last.room, reason: "") }
                 return
             }
-            for channel in list.split(separator: ",").map(String.init) { joinIRC(conn, channel, rp) }
+            let keys = p.count > 1 ? p[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init) : []
+            for (i, channel) in list.split(separator: ",").map(String.init).enumerated() {
+                joinIRC(conn, channel, key: i < keys.count && !keys[i].isEmpty ? keys[i] : nil, rp)
+            }
         case "PART":
             guard let list = p.first, !list.isEmpty else { return send(conn, rp.needMoreParams("PART")) }
             let reason = p.count > 1 ? p[1] : ""
@@ -54,28 +58,12 @@ extension LoopWorker {
         case "NAMES":
             guard let channel = p.first else { return send(conn, rp.endOfNames(channel: "*")) }
             if let room = existingRoom(channel) {
-                send(conn, rp.namesReply(channel: channel, names: room.memberNames))
+                send(conn, rp.namesReply(channel: channel, names: room.prefixedMemberNames.sorted()))
             }
             send(conn, rp.endOfNames(channel: channel))
-        case "TOPIC":
-            guard let channel = p.first else { return send(conn, rp.needMoreParams("TOPIC")) }
-            guard let room = existingRoom(channel) else { return send(conn, rp.noSuchChannel(channel)) }
-            if p.count < 2 {
-                if let topic = room.topic, !topic.text.isEmpty {
-                    send(conn, rp.topic(channel: channel, topic: topic.text),
-                         rp.topicWhoTime(channel: channel, setter: topic.setBy, setAt: Int(topic.time)))
-                } else {
-                    send(conn, rp.noTopic(channel: channel))
-                }
-                return
-            }
-            guard conn.membershipIndex(of: room) != nil else { return send(conn, rp.notOnChannel(channel)) }
-            let text = String(p[1].utf8.prefix(390)) ?? p[1]
-            let event = RoomEvent(kind: .topic, room: room.name, source: conn.source, text: text, time: RoomEvent.now())
-            hub.publish(event, in: room, sender: conn.id, except: .none, currentLoop: loop.index)
         case "LIST":
             var lines = [rp.listStart()]
-            for r in hub.rooms.list().prefix(1000) {
+            for r in visibleRooms(to: conn).prefix(1000) {
                 lines.append(rp.list(channel: IRCNames.channel(forRoom: r.name), count: r.members, topic: ""))
             }
             lines.append(rp.listEnd())
@@ -103,17 +91,7 @@ extension LoopWorker {
             send(conn, lines)
         case "MODE":
             guard let target = p.first else { return send(conn, rp.needMoreParams("MODE")) }
-            if target.hasPrefix("#") {
-                guard let room = existingRoom(target) else { return send(conn, rp.noSuchChannel(target)) }
-                if p.count < 2 {
-                    send(conn, rp.channelModeIs(channel: target, modes: "+nt"), rp.creationTime(channel: target, created: 0))
-                } else if p[1] == "b" || p[1] == "+b" {
-                    send(conn, rp.endOfBanList(channel: target))
-                } else {
-                    _ = room
-                    send(conn, rp.channelOperatorPrivilegesNeeded(target))
-                }
-            } else if NameKey.fold(target) == NameKey.fold(conn.name) {
+            if NameKey.fold(target) == NameKey.fold(conn.name) {
                 send(conn, p.count < 2 ? rp.userModeIs("+i") : rp.unknownModeFlag())
             } else if hub.nicknames.lookup(target) == nil {
                 send(conn, rp.noSuchNick(target))
@@ -174,13 +152,17 @@ extension LoopWorker {
         return conn.rooms[i].room
     }
 
-    func joinIRC(_ conn: Connection, _ channel: String, _ rp: IRCReply) {
+    func joinIRC(_ conn: Connection, _ channel: String, key: String? = nil, _ rp: IRCReply) {
         guard let name = roomName(channel) else { return send(conn, rp.noSuchChannel(channel)) }
         if conn.membershipIndex(roomKey: NameKey.fold(name)) != nil { return }
         guard conn.rooms.count < IRCServerSettings.maxChannels else { return send(conn, rp.tooManyChannels(channel)) }
         conn.joinSequence &+= 1
         let sequence = conn.joinSequence
-        switch hub.join(conn.id, source: conn.source, roomName: name, sequence: sequence, currentLoop: loop.index, wantsRoster: true) {
+        switch hub.join(conn.id, source: conn.source, roomName: name, sequence: sequence, currentLoop: loop.index, wantsRoster: true,
+                        identity: identity(conn), key: key) {
+        case .failure(.refused(let refusal)):
+            conn.joinSequence &-= 1
+            send(conn, ircJoinRefusal(refusal, channel: channel, rp))
         case .failure:
             send(conn, rp.noSuchChannel(channel))
         case .success(let room):
@@ -217,7 +199,9 @@ extension LoopWorker {
             }
             let event = RoomEvent(kind: kind, room: room.name, source: conn.source, text: body, time: RoomEvent.now())
             // echo-message: the sender gets its own message back through the room, in order.
-            hub.publish(event, in: room, sender: conn.id, except: echo ? .none : conn.id, currentLoop: loop.index)
+            if hub.publish(event, in: room, sender: conn.id, except: echo ? .none : conn.id, currentLoop: loop.index) != nil, !notice {
+                send(conn, rp.cannotSendToChannel(target))
+            }
             return
         }
         guard let entry = privateTarget(target) else { return notice ? () : send(conn, rp.noSuchNick(target)) }

@@ -55,7 +55,7 @@ extension LoopWorker {
             lines.append(rp.topic(channel: channel, topic: topic.text))
             lines.append(rp.topicWhoTime(channel: channel, setter: topic.setBy, setAt: Int(topic.time)))
         }
-        lines += rp.namesReply(channel: channel, names: (joined.roster ?? [conn.name]).sorted())
+        lines += rp.namesReply(channel: channel, names: (joined.prefixedRoster ?? [conn.name]).sorted())
         lines.append(rp.endOfNames(channel: channel))
         send(conn, lines)
         // A draft/chathistory client asks for what it lacks (CHATHISTORY LATEST), as soju expects.

@@ -46,6 +46,10 @@ extension LoopWorker {
                 }
             case .account(let id, let outcome):
                 if let conn = connection(for: id), conn.closeReason == nil { accountAnswered(conn, outcome) }
+            case .serverBan(let ban):
+                enforce(ban)
+            case .kicked(let id, let roomID):
+                if let conn = connection(for: id) { kicked(conn, roomID: roomID) }
             case .drain(let notice):
                 stopAccepting()
                 for case let conn? in slots where conn.closeReason == nil {

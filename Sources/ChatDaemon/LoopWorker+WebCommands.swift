@@ -36,8 +36,10 @@ extension LoopWorker {
                 return webError(conn, "nick-invalid", Self.nameProblem(wanted))
             }
             if name != conn.name && !rename(conn, to: name) { webError(conn, "nick-taken", "nickname \(name) is taken") }
-        case .join(let room):
-            joinWeb(conn, room)
+        case .join(let room, let key):
+            joinWeb(conn, room, key: key)
+        case .command(let room, let text):
+            commandWeb(conn, room: room, text: text)
         case .part(let room):
             guard let joined = webRoom(conn, room) else { return }
             partWeb(conn, joined)
@@ -46,7 +48,9 @@ extension LoopWorker {
             guard let joined = webRoom(conn, room) else { return }
             let kind: RoomEventKind = if case .me = message { .action } else { .message }
             let event = RoomEvent(kind: kind, room: joined.name, source: conn.source, text: text, time: RoomEvent.now())
-            hub.publish(event, in: joined, sender: conn.id, except: .none, currentLoop: loop.index)
+            if let refusal = hub.publish(event, in: joined, sender: conn.id, except: .none, currentLoop: loop.index) {
+                webError(conn, "not_sent", refusal.description)
+            }
         case .msg(let to, let text):
             guard !text.isEmpty else { return webError(conn, "empty-message", "empty message") }
             guard let target = privateTarget(to) else { return webError(conn, "no-such-user", "no such user: \(to)") }
@@ -59,7 +63,7 @@ extension LoopWorker {
             }
             sendWeb(conn, ChatV1ServerMessage.who(room: found.name, members: Array(found.memberNames.sorted().prefix(Self.maxWebListed))))
         case .rooms:
-            let rooms = hub.rooms.list().sorted { $0.members > $1.members }.prefix(Self.maxWebListed)
+            let rooms = visibleRooms(to: conn).sorted { $0.members > $1.members }.prefix(Self.maxWebListed)
             sendWeb(conn, ChatV1ServerMessage.rooms(Array(rooms)))
         case .history(let room, let before, let limit):
             guard let joined = webRoom(conn, room) else { return }
@@ -106,7 +110,7 @@ extension LoopWorker {
         return nil
     }
 
-    func joinWeb(_ conn: Connection, _ room: String) {
+    func joinWeb(_ conn: Connection, _ room: String, key: String? = nil) {
         let name: String
         switch Names.validateRoom(room) {
         case .failure(let error): return webError(conn, "room-invalid", error.description)
@@ -118,7 +122,8 @@ extension LoopWorker {
         }
         conn.joinSequence &+= 1
         let sequence = conn.joinSequence
-        switch hub.join(conn.id, source: conn.source, roomName: name, sequence: sequence, currentLoop: loop.index, wantsRoster: true) {
+        switch hub.join(conn.id, source: conn.source, roomName: name, sequence: sequence, currentLoop: loop.index, wantsRoster: true,
+                        identity: identity(conn), key: key) {
         case .failure(let error):
             conn.joinSequence &-= 1
             webError(conn, "join-failed", error.description)

@@ -303,6 +303,11 @@ final class LoopWorker: EventLoopHandler {
             closeGracefully(conn, .refused, error: refusal.description, reason: "\(refusal)")
             return
         }
+        if let ban = hub.serverBans.match(address: conn.address) {
+            logger.notice("connection refused: server ban", metadata: ["chat.peer": "\(peer)", "chat.reason": "\(ban.mask)"])
+            closeGracefully(conn, .refused, error: ban.refusal, reason: "server ban")
+            return
+        }
         logger.debug("connection accepted", metadata: ["chat.peer": "\(peer)"])
         schedule(conn, .handshake, at: loop.now &+ limits.handshakeTimeout)
         if limits.idleTimeout > 0 { schedule(conn, .idle, at: loop.now &+ limits.idleTimeout) }

@@ -78,6 +78,9 @@ final class StoreArchive: RoomArchive {
         case .quit: .quit
         case .nick: .nick
         case .away: .away
+        case .mode: .mode
+        case .kick: .kick
+        case .moderation: .moderation
         }
     }
 
@@ -92,6 +95,9 @@ final class StoreArchive: RoomArchive {
         case .quit: .quit
         case .nick: .nick
         case .away: .away
+        case .mode: .mode
+        case .kick: .kick
+        case .moderation: .moderation
         }
     }
 

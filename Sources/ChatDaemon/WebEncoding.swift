@@ -45,6 +45,13 @@ public enum WebEncoding {
             kind = .notice
             text = text.isEmpty ? "cleared the topic" : "set the topic: \(text)"
         case .away: return nil
+        case .mode: kind = .mode
+        case .kick:
+            kind = .kick
+            let (nick, reason) = ModerationText.kick(text)
+            return ChatV1Event(kind: kind, room: room, sender: event.source.nick, text: reason, time: event.time, seq: event.sequence,
+                               target: nick)
+        case .moderation: kind = .notice
         }
         return ChatV1Event(kind: kind, room: room, sender: event.source.nick, text: text, time: event.time, seq: event.sequence)
     }

@@ -22,9 +22,9 @@ public enum ChatCommand {
 
         switch asciiLowercased(utf8[nameStart..<nameEnd]) {
         case "join":
-            guard let room = rest.singleToken() else { return .invalid("usage: /join ROOM") }
+            guard let t = rest.tokens(max: 2), let room = t.first.map(String.init) else { return .invalid("usage: /join ROOM [KEY]") }
             switch Names.validateRoom(room) {
-            case .success(let normalized): return .join(room: normalized)
+            case .success(let normalized): return .join(room: normalized, key: t.count == 2 ? String(t[1]) : nil)
             case .failure(let error): return .invalid("invalid room name: \(error.reason(for: .room))")
             }
         case "leave": return rest.isEmpty ? .leave : .invalid("usage: /leave")
@@ -45,7 +45,8 @@ public enum ChatCommand {
             return history(rest)
         case "register", "login":
             return AccountCommand.parse(asciiLowercased(utf8[nameStart..<nameEnd]), rest)
-        default:
+        case let name:
+            if let moderation = ModerationCommand.parse(name: name, rest) { return moderation }
             return .invalid("unknown command /\(displayName(text[nameStart..<nameEnd])) (try /help)")
         }
     }
@@ -57,7 +58,7 @@ public enum ChatCommand {
     }
 
     public static let helpText: [String] = [
-        "/join ROOM       switch to ROOM (created on first join; '#ROOM' works too)",
+        "/join ROOM [KEY] switch to ROOM (created on first join; '#ROOM' works too)",
         "/leave           leave the current room and go back to the lobby",
         "/rooms           list rooms",
         "/who             list the members of the current room",

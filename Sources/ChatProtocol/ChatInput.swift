@@ -2,8 +2,8 @@
 public enum ChatInput: Equatable, Sendable {
     /// Plain text to relay; "//text" arrives here as "/text".
     case message(String)
-    /// Validated room name, without a leading '#'.
-    case join(room: String)
+    /// Validated room name, without a leading '#', and the key of a `+k` room.
+    case join(room: String, key: String? = nil)
     case leave, rooms, who, help, quit
     /// Present but not validated: the daemon checks it with `Names` so that it can also
     /// report "name taken".
@@ -18,6 +18,8 @@ public enum ChatInput: Equatable, Sendable {
     case privateHistory(with: String, before: UInt64?, limit: Int?)
     /// `/register PASSWORD`, `/login PASSWORD` (AccountCommand).
     case account(AccountCommand)
+    /// Room moderation and server administration (`ModerationCommand`).
+    case moderation(ModerationCommand)
     /// The text of the `* error: …` reply.
     case invalid(String)
 }

@@ -69,8 +69,11 @@ public enum ProtocolFuzzing {
         switch result {
         case .message:
             inv.fail("a command was parsed as a plain message")
-        case .join(let room):
+        case .join(let room, let key):
             inv.require(Names.validateRoom(room) == .success(room))
+            inv.require(key.map { !$0.isEmpty && !$0.utf8.contains(where: ASCII.isWhitespace) } ?? true)
+        case .moderation(let command):
+            checkModeration(command, &inv)
         case .nick(let name):
             inv.require(!name.isEmpty && !name.utf8.contains(where: ASCII.isWhitespace))
         case .privateMessage(let name, let message):

@@ -25,13 +25,19 @@ public final class ChatHub: Sendable {
     /// With `--cluster`: what numbers and spreads archived kinds of events instead of this hub
     /// (`RoomRelay`); presence stays local and takes the number of the room's last message.
     public let relay: (any RoomRelay)?
+    /// Where rooms' moderation settings (founder, operators, bans, modes, key, topic) are kept.
+    public let settingsStore: (any RoomSettingsStore)?
+    /// Server-wide bans (`/gban`, `chatd ctl ban`), checked at connect and at login.
+    public let serverBans: ServerBans
 
     public init(
         loopCount: Int, limits: ChatLimits, doorbells: [@Sendable () -> Void], archive: (any RoomArchive)? = nil,
-        relay: (any RoomRelay)? = nil
+        relay: (any RoomRelay)? = nil, settingsStore: (any RoomSettingsStore)? = nil, serverBans: ServerBans = ServerBans()
     ) {
         self.archive = archive
         self.relay = relay
+        self.settingsStore = settingsStore
+        self.serverBans = serverBans
         nicknames = NicknameRegistry(relay: relay)
         precondition(doorbells.count == loopCount)
         // A 257th loop would alias loop 0 in every ConnectionID and LoopSet.
@@ -123,60 +129,95 @@ public final class ChatHub: Sendable {
     /// Sequences `event` in `room` and posts it to every loop with members, for everyone but
     /// `except`. Messages, actions and notices go to history; a topic event becomes the topic.
     /// With a relay, archived kinds go to the relay instead and come back numbered through
-    /// `deliverRelayed`; `sender` is told if the relay cannot take the event.
-    public func publish(_ event: RoomEvent, in room: Room, sender: ConnectionID = .none, except: ConnectionID, currentLoop: Int) {
+    /// `deliverRelayed`; `sender` is told if the relay cannot take the event. A chat event from a
+    /// `sender` that is muted, or not voiced in a moderated room, is not taken: the refusal is
+    /// returned.
+    @discardableResult
+    public func publish(
+        _ event: RoomEvent, in room: Room, sender: ConnectionID = .none, except: ConnectionID, currentLoop: Int
+    ) -> SpeakRefusal? {
         if let relay, event.kind.isArchived {
+            if sender != .none, event.kind.isChat,
+               let refusal = room.state.withLock({ $0.moderation.speakRefusal(sender, now: RoomEvent.now) }) {
+                return refusal
+            }
             relay.publish(event, in: room, sender: sender, except: except)
-            return
+            return nil
         }
-        sequenced(event, in: room, number: nil, except: except, currentLoop: currentLoop)
+        var refusal: SpeakRefusal?
+        sequenced(event, in: room, number: nil, sender: sender, except: except, currentLoop: currentLoop, refusal: &refusal)
+        return refusal
     }
 
-    /// `number` nil: the room numbers the event itself.
     @discardableResult
     func sequenced(_ event: RoomEvent, in room: Room, number: UInt64?, except: ConnectionID, currentLoop: Int) -> Bool {
+        var refusal: SpeakRefusal?
+        return sequenced(event, in: room, number: number, sender: .none, except: except, currentLoop: currentLoop, refusal: &refusal)
+    }
+
+    /// `number` nil: the room numbers the event itself. A chat event from `sender` passes the
+    /// room's mute/moderated check first (`RoomModeration.speakRefusal`: O(1), allocation-free).
+    @discardableResult
+    func sequenced(
+        _ event: RoomEvent, in room: Room, number: UInt64?, sender: ConnectionID, except: ConnectionID, currentLoop: Int,
+        refusal: inout SpeakRefusal?
+    ) -> Bool {
         let quietAbove = limits.presenceNoticeMaxMembers
         var wake = LoopSet()
+        var refused: SpeakRefusal?
+        var topicChanged = false
         let outcome = room.state.withLock { st -> (grew: Int, historySequence: UInt64?)? in
             if st.removed { return nil }
-            if let number {
-                st.sequence = number
-                event.sequence = number
-            } else {
-                order(event, in: &st, quietAbove: quietAbove)
+            if sender != .none, event.kind.isChat, let r = st.moderation.speakRefusal(sender, now: RoomEvent.now) {
+                refused = r
+                return nil
             }
-            // Under the lock, so the archive receives each room's events in sequence order.
-            if number == nil, event.kind.isArchived, let archive { event.archiveID = archive.record(event) }
-            var grew = 0
-            var historySequence: UInt64? = nil
-            switch event.kind {
-            case .message, .action, .notice:
-                grew = st.history.append(event)
-                if st.history.capacity > 0 { historySequence = st.history.appended - 1 }
-            case .topic: st.topic = RoomTopic(text: event.text, setBy: event.source.nick, time: event.time / 1000)
-            default: break
-            }
-            post(event, room: room, state: st, except: except, currentLoop: currentLoop, wake: &wake)
-            return (grew, historySequence)
+            topicChanged = number == nil && event.kind == .topic
+            return record(event, number: number, in: &st, room: room, except: except, quietAbove: quietAbove,
+                          currentLoop: currentLoop, wake: &wake)
         }
         ring(wake)
+        refusal = refused
+        if topicChanged { persistSettings(of: room) }
         // Past the daemon-wide history budget, the oldest history entries of all rooms go first
         // (`HistoryLedger`): O(1) amortized, whatever the number of rooms.
         guard let outcome else { return false }
-        guard let sequence = outcome.historySequence else { return true }
-        let grew = outcome.grew
-        let total = rooms.historyBytes.wrappingAdd(grew, ordering: .relaxed).newValue
-        let budget = historyBudget.load(ordering: .relaxed)
-        historyLedger.withLock { ledger in
-            ledger.record(room, sequence: sequence)
-            if total > budget { ledger.evict(downTo: budget, in: rooms) }
-        }
+        if let sequence = outcome.historySequence { charge(outcome.grew, room, sequence..<(sequence + 1), currentLoop) }
         return true
+    }
+
+    /// Under the room's lock: numbers `event` (`number` nil: the room does), archives it, keeps it
+    /// in history or as the topic, and posts it to every loop with members but `except`.
+    func record(
+        _ event: RoomEvent, number: UInt64?, in st: inout Room.State, room: Room, except: ConnectionID, quietAbove: Int,
+        currentLoop: Int, wake: inout LoopSet
+    ) -> (grew: Int, historySequence: UInt64?) {
+        if let number {
+            st.sequence = number
+            event.sequence = number
+        } else {
+            order(event, in: &st, quietAbove: quietAbove)
+        }
+        // Under the lock, so the archive receives each room's events in sequence order.
+        if number == nil, event.kind.isArchived, let archive { event.archiveID = archive.record(event) }
+        var grew = 0
+        var historySequence: UInt64? = nil
+        switch event.kind {
+        case .message, .action, .notice, .mode, .kick, .moderation:
+            grew = st.history.append(event)
+            if st.history.capacity > 0 { historySequence = st.history.appended - 1 }
+        case .topic:
+            st.topic = RoomTopic(text: event.text, setBy: event.source.nick, time: event.time / 1000)
+            st.moderation.settings.topic = st.topic
+        default: break
+        }
+        post(event, room: room, state: st, except: except, currentLoop: currentLoop, wake: &wake)
+        return (grew, historySequence)
     }
 
     /// Called under the room's lock: the event's place in the room's order. With a relay, only
     /// presence is ordered here: it takes the number of the room's last relayed message.
-    private func order(_ event: RoomEvent, in st: inout Room.State, quietAbove: Int) {
+    func order(_ event: RoomEvent, in st: inout Room.State, quietAbove: Int) {
         if relay == nil { st.sequence &+= 1 }
         event.sequence = st.sequence
         event.crowded = event.kind.isPresence && st.members.count + st.remote.count > quietAbove
@@ -197,15 +238,23 @@ public final class ChatHub: Sendable {
 
     public enum JoinError: Error, Equatable, CustomStringConvertible {
         case tooManyRooms
-        public var description: String { "too many rooms; try an existing one (/rooms)" }
+        /// The room's moderation refused the joiner (ban, invite-only, key).
+        case refused(AdmissionRefusal)
+        public var description: String {
+            switch self {
+            case .tooManyRooms: "too many rooms; try an existing one (/rooms)"
+            case .refused(let r): r.description
+            }
+        }
     }
 
     /// Makes `id` a member of the room called `roomName` and tells the other members (a join
     /// event). The joiner's loop receives `.joined` (history, topic and, if `wantsRoster`, the
-    /// members' names) through its mailbox.
+    /// members' names) through its mailbox. With `identity`, the room's bans, invite-only mode
+    /// and key (`key`) are checked first, and the joiner gets its status (founder, operator).
     public func join(
         _ id: ConnectionID, source: EventSource, roomName: String, sequence joinSequence: UInt32, currentLoop: Int,
-        wantsRoster: Bool = false
+        wantsRoster: Bool = false, identity: MemberIdentity? = nil, key: String? = nil
     ) -> Result<Room, JoinError> {
         let limits = self.limits
         while true {
@@ -219,8 +268,20 @@ public final class ChatHub: Sendable {
             var restored: (grew: Int, sequences: Range<UInt64>)?
             var mustSync = false
             var admitted = false
+            var refusal: AdmissionRefusal?
+            var founded = false
             let joined = room.state.withLock { st -> Bool in
                 if st.removed { return false }
+                loadSettings(into: &st, room: room)
+                let now = RoomEvent.now()
+                if let identity {
+                    if let r = st.moderation.admission(identity, key: key, now: now) {
+                        refusal = r
+                        return true
+                    }
+                    let creator = st.members.isEmpty && st.pendingJoins.isEmpty && NameKey.fold(room.name) != RoomDirectory.lobby
+                    founded = st.moderation.admit(id, identity, creator: creator, now: now)
+                }
                 if !st.restored, relay != nil {
                     // The past comes from the relay, asynchronously: the join completes in
                     // `restoreRelayed`, so the joiner's replay and the live messages meet at
@@ -242,6 +303,11 @@ public final class ChatHub: Sendable {
                 return true
             }
             ring(wake)
+            if let refusal {
+                rooms.removeIfUnused(room)
+                return .failure(.refused(refusal))
+            }
+            if founded { persistSettings(of: room) }
             if admitted, let relay { relay.presence(event, in: room, member: id) }
             if let restored, !restored.sequences.isEmpty { charge(restored.grew, room, restored.sequences, currentLoop) }
             if mustSync, let relay { relay.sync(room) }
@@ -259,7 +325,10 @@ public final class ChatHub: Sendable {
         st.membersPerLoop[id.loop] += 1
         let joined = JoinedRoom(
             id: id, room: room, sequence: joinSequence, history: st.history.events,
-            roster: wantsRoster ? st.members.values.map(\.nick) + st.remote.values.map(\.nick) : nil, topic: st.topic)
+            roster: wantsRoster ? st.members.values.map(\.nick) + st.remote.values.map(\.nick) : nil,
+            prefixedRoster: wantsRoster
+                ? st.members.map { (st.moderation.status[$0.key]?.prefix ?? "") + $0.value.nick } + st.remote.values.map(\.nick) : nil,
+            topic: st.topic)
         enqueue(.joined(joined), to: id.loop, from: currentLoop, wake: &wake)
         order(event, in: &st, quietAbove: quietAbove)
         post(event, room: room, state: st, except: id, currentLoop: currentLoop, wake: &wake)
@@ -298,6 +367,7 @@ public final class ChatHub: Sendable {
             }
             guard let source = st.members.removeValue(forKey: id) else { return nil }
             st.membersPerLoop[id.loop] -= 1
+            st.moderation.remove(id)
             if let event {
                 // Crowded by the count before the leave, as the join was judged.
                 if relay == nil { st.sequence &+= 1 }

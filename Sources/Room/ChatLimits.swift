@@ -34,6 +34,10 @@ public struct ChatLimits: Sendable, Equatable {
     public var historyBudgetBytes = 64 << 20
     /// Private messages go to the archive too (`--history-private`); off by default (privacy).
     public var historyPrivate = false
+    /// Bans (and nick mutes) one room keeps at most (`--max-bans-per-room`).
+    public var maxBansPerRoom = 100
+    /// Folded account names of the server's admins (`--admin`).
+    public var admins: Set<String> = []
 
     public init() {}
 }

@@ -30,6 +30,10 @@ public enum LoopMessage: Sendable {
     case shutdown(deadline: UInt64)
     /// The operator disconnects one connection (`chatd ctl kick`), telling it why.
     indirect case disconnect(ConnectionID, notice: String)
+    /// A server ban was added: close the loop's connections it matches.
+    indirect case serverBan(ServerBan)
+    /// A moderator removed the connection from room `roomID` (its kick event came first).
+    case kicked(ConnectionID, roomID: Int)
     /// Stop accepting and close every connection gracefully after telling it `notice`, but keep
     /// the loop running (`chatd ctl drain`, for a rolling restart).
     indirect case drain(notice: String)
@@ -48,6 +52,8 @@ public struct JoinedRoom: Sendable {
     public let history: [RoomEvent]
     /// Members' nicknames (the joiner included), when the joiner asked for them (IRC NAMES).
     public let roster: [String]?
+    /// The same with each member's status prefix (`@`, `+`: IRC NAMES).
+    public let prefixedRoster: [String]?
     public let topic: RoomTopic?
 }
 

@@ -21,6 +21,8 @@ public final class Room: Sendable {
         /// The last event's place in the room's order.
         var sequence: UInt64 = 0
         var topic: RoomTopic?
+        /// Founder, operators, bans, modes, mutes, invites (`RoomModeration`).
+        var moderation = RoomModeration()
         /// Set when the directory drops the room; a join that raced with removal retries.
         var removed = false
         /// Set once the archive's past (history, last sequence) was loaded, on the first join.

@@ -69,7 +69,7 @@ extension RoomEventKind {
     /// Kinds that are archived: what people said and the topic, not presence.
     @inlinable public var isArchived: Bool {
         switch self {
-        case .message, .action, .notice, .topic: true
+        case .message, .action, .notice, .topic, .mode, .kick, .moderation: true
         default: false
         }
     }

@@ -16,8 +16,23 @@ public enum RoomEventKind: UInt8, Sendable {
     case topic
     /// `sender` is away with the message `text`, or back when `text` is empty (IRCv3 away-notify).
     case away
+    /// `sender` changed the room's modes: `text` is the mode string with its arguments, e.g.
+    /// `+o-b bob eve!*@*` (the letters of `RoomModes` and `o`, `v`, `b`, `k`).
+    case mode
+    /// `sender` removed a member: `text` is the member's nick, a space, and the reason.
+    case kick
+    /// Another moderator action (mute, unmute, invite): `text` says what, e.g. `muted bob for 5m`.
+    case moderation
 
     /// Presence kinds may be left out for some protocols in large rooms (`RoomEvent.crowded`).
+    /// What people say: the kinds a mute or a moderated room holds back.
+    @inlinable public var isChat: Bool {
+        switch self {
+        case .message, .action, .notice: true
+        default: false
+        }
+    }
+
     @inlinable public var isPresence: Bool {
         switch self {
         case .join, .part, .quit, .nick, .away: true

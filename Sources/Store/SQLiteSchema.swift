@@ -39,6 +39,34 @@ enum SQLiteSchema {
             flags INTEGER NOT NULL DEFAULT 0
         ) WITHOUT ROWID;
         """,
+        // 2 → 3: room moderation settings and bans (SQLiteModerationStore). `room` and `scope`
+        // are folded room names; `scope` '' holds server bans. Times: `topic_time` seconds,
+        // `set_at`/`expires` ms since the epoch (`expires` NULL: for good).
+        """
+        CREATE TABLE room_settings(
+            room TEXT PRIMARY KEY,
+            founder TEXT,
+            modes TEXT NOT NULL,
+            key TEXT,
+            topic TEXT,
+            topic_by TEXT NOT NULL,
+            topic_time INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE room_operators(
+            room TEXT NOT NULL,
+            account TEXT NOT NULL,
+            PRIMARY KEY(room, account)
+        ) WITHOUT ROWID;
+        CREATE TABLE bans(
+            scope TEXT NOT NULL,
+            mask TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            set_by TEXT NOT NULL,
+            set_at INTEGER NOT NULL,
+            expires INTEGER,
+            PRIMARY KEY(scope, mask)
+        ) WITHOUT ROWID;
+        """,
     ]
 
     static var version: Int64 { Int64(migrations.count) }

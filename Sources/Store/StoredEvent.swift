@@ -10,6 +10,9 @@ public enum StoredEventKind: UInt8, Sendable, CaseIterable {
     case nick = 6
     case topic = 7
     case away = 8
+    case mode = 9
+    case kick = 10
+    case moderation = 11
 }
 
 /// One room event as the history stores keep it. Deliberately its own type, not Room's event:

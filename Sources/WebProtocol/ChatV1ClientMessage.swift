@@ -6,8 +6,8 @@ public enum ChatV1ClientMessage: Equatable, Sendable {
     case hello(nick: String)
     /// `{"type":"nick","nick":"bob"}`
     case nick(String)
-    /// `{"type":"join","room":"lobby"}`
-    case join(room: String)
+    /// `{"type":"join","room":"lobby"}`, `"key":"…"` for a room with a key (+k).
+    case join(room: String, key: String? = nil)
     /// `{"type":"part","room":"lobby"}`
     case part(room: String)
     /// `{"type":"say","room":"lobby","text":"hi"}`
@@ -20,6 +20,9 @@ public enum ChatV1ClientMessage: Equatable, Sendable {
     case who(room: String)
     /// `{"type":"rooms"}`
     case rooms
+    /// `{"type":"command","room":"lobby","text":"/kick bob spam"}`: a moderation or
+    /// administration command typed into the page, the same text as a framed client's, about `room`.
+    case command(room: String, text: String)
     /// `{"type":"history","room":"lobby","before":42,"limit":50}`: up to `limit` messages
     /// with a room sequence below `before` (scroll-back; omit `before` for the newest).
     case history(room: String, before: Int64?, limit: Int)
@@ -52,7 +55,9 @@ public enum ChatV1ClientMessage: Equatable, Sendable {
         switch type {
         case "hello": message = .hello(nick: try fields.string("nick")); allowed = ["nick"]
         case "nick": message = .nick(try fields.string("nick")); allowed = ["nick"]
-        case "join": message = .join(room: try fields.string("room")); allowed = ["room"]
+        case "join": message = .join(room: try fields.string("room"), key: try fields.optionalString("key")); allowed = ["room", "key"]
+        case "command":
+            message = .command(room: try fields.string("room"), text: try fields.string("text")); allowed = ["room", "text"]
         case "part": message = .part(room: try fields.string("room")); allowed = ["room"]
         case "say": message = .say(room: try fields.string("room"), text: try fields.string("text")); allowed = ["room", "text"]
         case "me": message = .me(room: try fields.string("room"), text: try fields.string("text")); allowed = ["room", "text"]
@@ -82,6 +87,14 @@ public enum ChatV1ClientMessage: Equatable, Sendable {
                 throw DecodeError(reason: "\"\(name)\" must be a string")
             }
             return value
+        }
+
+        func optionalString(_ name: String) throws(DecodeError) -> String? {
+            switch object[name] {
+            case nil, .null?: return nil
+            case .string(let value)?: return value
+            default: throw DecodeError(reason: "\"\(name)\" must be a string")
+            }
         }
 
         func optionalInt(_ name: String) throws(DecodeError) -> Int64? {

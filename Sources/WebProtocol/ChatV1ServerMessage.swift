@@ -6,6 +6,10 @@ public enum ChatV1EventKind: String, Equatable, Sendable {
     case join
     case part
     case nick
+    /// A moderator changed the room's modes: `modes` is the mode string with its arguments.
+    case mode
+    /// A moderator removed `nick` from the room, with the reason `text`.
+    case kick
 }
 
 /// One room event as chatd.v1 sends it. `time` is the server's clock in milliseconds since
@@ -18,8 +22,11 @@ public struct ChatV1Event: Equatable, Sendable {
     public var text: String
     public var time: Int64
     public var seq: UInt64
+    /// `kick`: the member removed.
+    public var target: String
 
-    public init(kind: ChatV1EventKind, room: String, sender: String, text: String, time: Int64, seq: UInt64) {
+    public init(kind: ChatV1EventKind, room: String, sender: String, text: String, time: Int64, seq: UInt64, target: String = "") {
+        self.target = target
         self.kind = kind
         self.room = room
         self.sender = sender
@@ -111,6 +118,10 @@ public enum ChatV1ServerMessage {
         case .join, .part: break
         case .nick: writer.member("nick", event.text)
         case .message, .action, .notice: writer.member("text", event.text)
+        case .mode: writer.member("modes", event.text)
+        case .kick:
+            writer.member("nick", event.target)
+            writer.member("text", event.text)
         }
         writer.member("time", event.time)
         writer.member("seq", Int64(truncatingIfNeeded: event.seq))

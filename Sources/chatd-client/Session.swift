@@ -113,7 +113,7 @@ struct Session: Sendable {
         if line.isEmpty { return .ignore }
         let parsed = ChatCommand.parse(line)
         switch parsed {
-        case .join(let room):
+        case .join(let room, _):
             self.room = room.lowercased() == "lobby" ? nil : room
         case .leave:
             room = nil

@@ -259,6 +259,19 @@ struct ChatdCommand: ParsableCommand {
     var historyPrivate = false
 
     @Option(
+        name: .customLong("admin"),
+        help: ArgumentHelp(
+            "An account that administers the server once logged in (/kill, /gban, /announce, operator in every room); repeatable. The file's key is \"admins\": [...].",
+            valueName: "account"))
+    var admins: [String] = []
+
+    @Option(
+        name: .customLong("max-bans-per-room"),
+        help: ArgumentHelp("Bans (and nick mutes) one room keeps at most. (default: \(defaults.maxBansPerRoom))",
+            valueName: "n"))
+    var maxBansPerRoom: Int?
+
+    @Option(
         name: .customLong("shutdown-timeout"),
         help: ArgumentHelp(
             "Seconds to flush clients' queues on SIGTERM before closing. (default: \(seconds(defaults.shutdownTimeout)))",
@@ -371,6 +384,8 @@ struct ChatdCommand: ParsableCommand {
         o.historyKeepDays = historyKeepDays
         o.historyKeepPerRoom = historyKeepPerRoom
         if historyPrivate { o.historyPrivate = true }
+        if !admins.isEmpty { o.admins = admins }
+        o.maxBansPerRoom = maxBansPerRoom
         o.shutdownTimeout = shutdownTimeout
         o.motd = motd
         o.serverName = serverName

@@ -10,7 +10,9 @@ struct CtlCommand: ParsableCommand {
         commandName: "chatd ctl",
         abstract: "Administer a running chatd through its control socket.",
         discussion: """
-            Requests: status | rooms | who ROOM | kick NAME [REASON] | announce TEXT | drain | reload. \
+            Requests: status | rooms | who ROOM | kick NAME [REASON] | announce TEXT | drain | reload | \
+            ban MASK [TIME] [REASON] | unban MASK | bans. A ban MASK is ~a:ACCOUNT or ADDRESS[/PREFIX]; \
+            TIME is 30s, 10m, 2h, 1d (a bare number is minutes). \
             drain stops accepting connections and closes every client gracefully (each is told to \
             reconnect) for a rolling restart; with --wait it returns once no client is left. \
             Only root and chatd's user or group may use the socket.
@@ -29,7 +31,7 @@ struct CtlCommand: ParsableCommand {
     var request: [String] = []
 
     func run() throws {
-        guard !request.isEmpty else { throw ValidationError("missing request (status, rooms, who, kick, announce, drain, reload)") }
+        guard !request.isEmpty else { throw ValidationError("missing request (status, rooms, who, kick, announce, drain, reload, ban, unban, bans)") }
         let line = request.joined(separator: " ")
         // A daemon that refuses the peer answers and closes before reading the request: the
         // write then fails with EPIPE, which must not kill this process before it reads why.

@@ -118,12 +118,14 @@ func configLoadError(_ loader: ConfigLoader, sourceLocation: SourceLocation = #_
             "CHATD_CLUSTER": "redis://127.0.0.1:6380/2", "CHATD_NODE_NAME": "node-b", "CHATD_CLUSTER_STREAM_LENGTH": "77",
             "CHATD_REGISTRATION": "Closed", "CHATD_AUTH_TIMEOUT": "12.5", "CHATD_ARGON2_MEMORY_KIB": "1024",
             "CHATD_ARGON2_ITERATIONS": "2",
+            "CHATD_ADMINS": "root, ops", "CHATD_MAX_BANS_PER_ROOM": "7",
         ]
         #expect(env.count == ChatConfigKey.allCases.count)
         #expect(Set(env.keys) == Set(ChatConfigKey.allCases.map(\.environmentVariable)))
         let c = try ConfigLoader(configFile: nil, overrides: ConfigOverrides(), environment: env).loadBlocking()
         #expect(c.listen == [ListenAddress(host: "127.0.0.1", port: 7001), ListenAddress(host: "::1", port: 7002)])
         #expect(c.threads == 3)
+        #expect(c.admins == ["root", "ops"] && c.maxBansPerRoom == 7)
         #expect(c.historyStore == .memory && c.stateDir == "/srv/chat" && c.historyCommitMs == 20)
         #expect(c.historyKeepDays == 7 && c.historyKeepPerRoom == 500 && c.historyPrivate)
         #expect(c.registration == .closed && c.authTimeout == 12.5 && c.argon2MemoryKiB == 1024 && c.argon2Iterations == 2)

@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func keyNamesFlagsAndEnvironmentVariables() {
-        #expect(ChatConfigKey.allCases.count == 41)
+        #expect(ChatConfigKey.allCases.count == 43)
         #expect(ChatConfigKey.maxConnsPerIP.rawValue == "max-conns-per-ip")
         #expect(ChatConfigKey.maxConnsPerIP.flag == "--max-conns-per-ip")
         #expect(ChatConfigKey.maxConnsPerIP.environmentVariable == "CHATD_MAX_CONNS_PER_IP")
@@ -66,6 +66,7 @@ import Testing
                 "web-root", "http-allowed-origins",
                 "cluster", "node-name", "cluster-stream-length",
                 "registration", "auth-timeout", "argon2-memory-kib", "argon2-iterations",
+                "admins", "max-bans-per-room",
             ])
     }
 

@@ -55,7 +55,7 @@ struct ChatCommandTests {
     @Test(
         "usage errors",
         arguments: [
-            ("/join", "usage: /join ROOM"), ("/join   ", "usage: /join ROOM"), ("/join a b", "usage: /join ROOM"),
+            ("/join", "usage: /join ROOM [KEY]"), ("/join   ", "usage: /join ROOM [KEY]"), ("/join a b c", "usage: /join ROOM [KEY]"),
             ("/leave now", "usage: /leave"), ("/rooms all", "usage: /rooms"), ("/who x", "usage: /who"),
             ("/help me", "usage: /help"), ("/quit bye", "usage: /quit"),
             ("/nick", "usage: /nick NAME"), ("/nick a b", "usage: /nick NAME"),

@@ -38,10 +38,11 @@ final class FakeLoops {
     let doorbells: [Counter]
     let hub: ChatHub
 
-    init(count: Int = 3, limits: ChatLimits = ChatLimits(), relay: (any RoomRelay)? = nil) {
+    init(count: Int = 3, limits: ChatLimits = ChatLimits(), relay: (any RoomRelay)? = nil, settings: (any RoomSettingsStore)? = nil) {
         let bells = (0..<count).map { _ in Counter() }
         doorbells = bells
-        hub = ChatHub(loopCount: count, limits: limits, doorbells: bells.map { b in { b.increment() } }, relay: relay)
+        hub = ChatHub(
+            loopCount: count, limits: limits, doorbells: bells.map { b in { b.increment() } }, relay: relay, settingsStore: settings)
     }
 
     var rings: [Int] { doorbells.map(\.current) }
@@ -90,6 +91,9 @@ func text(_ e: RoomEvent) -> String {
     case .nick: return "*: \(nick) is now known as \(e.text)"
     case .topic: return "*: \(nick) set the topic: \(e.text)"
     case .away: return "*: \(nick) away \(e.text)"
+    case .mode: return "*: \(nick) sets mode \(e.text)"
+    case .kick: return "*: \(nick) kicked \(e.text)"
+    case .moderation: return "*: \(nick) \(e.text)"
     }
 }
 
@@ -125,6 +129,10 @@ func describe(_ m: LoopMessage) -> String {
         return "reconfigure history \(limits.history)"
     case .shutdown(let deadline):
         return "shutdown \(deadline)"
+    case .kicked(let id, let roomID):
+        return "kicked \(id) r\(roomID)"
+    case .serverBan(let ban):
+        return "server ban \(ban.mask)"
     case .disconnect(let id, let notice):
         return "disconnect \(id) [\(notice)]"
     case .drain(let notice):

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (Fuzz/build.sh) and runs each for SECONDS (default 60).
-#   scripts/fuzz/run.sh [SECONDS]        FUZZ_TARGETS="decoder command names http websocket irc" to choose
+#   scripts/fuzz/run.sh [SECONDS]        FUZZ_TARGETS="decoder command names http websocket irc moderation" to choose
 # The committed seeds in Fuzz/corpus/<target>/ are copied into a working corpus under
 # .build-fuzz/corpus/<target>/ (kept between runs, never committed). A crash leaves its
 # input in .build-fuzz/artifacts/<target>/ and fails the run: turn it into a test in
@@ -11,7 +11,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-60}
 out=.build-fuzz
-targets=${FUZZ_TARGETS:-"decoder command names http websocket irc"}
+targets=${FUZZ_TARGETS:-"decoder command names http websocket irc moderation"}
 FUZZ_TARGETS=$targets Fuzz/build.sh "$out" || { echo "FAIL: fuzz build"; exit 1; }
 
 status=0
