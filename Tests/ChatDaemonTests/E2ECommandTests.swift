@@ -1,6 +1,7 @@
 // Issue 3: every slash command, and the notices they cause, end to end over real sockets,
 // with the exact frames each party receives.
 
+import ChatProtocol
 @testable import ChatDaemon
 import Glibc
 import Testing
@@ -191,6 +192,8 @@ import Testing
         #expect(lines?.allSatisfy(\.isNotice) == true)
         let commands = lines?.map { String($0.text.split(separator: " ").first ?? "") }
         #expect(commands == ["/join", "/leave", "/rooms", "/who", "/nick", "/msg", "/me", "/history", "/history", "/history", "/register", "/login", "/help", "/quit", "//TEXT"])
+        // Then the moderation commands.
+        #expect(c[0].receive(count: ModerationCommand.helpText.count)?.map(\.text) == ModerationCommand.helpText)
         #expect(c[0].drain(for: 0.2) == [])
         #expect(c[1].drain(for: 0) == [])
     }
@@ -214,8 +217,8 @@ import Testing
         ("/FOO bar baz", "error: unknown command /FOO (try /help)"),
         ("/", "error: empty command (try /help; send //text for a message starting with /)"),
         ("/ join", "error: empty command (try /help; send //text for a message starting with /)"),
-        ("/join", "error: usage: /join ROOM"),
-        ("/join a b", "error: usage: /join ROOM"),
+        ("/join", "error: usage: /join ROOM [KEY]"),
+        ("/join a b c", "error: usage: /join ROOM [KEY]"),
         ("/join /x", "error: invalid room name: must not start with '/'"),
         ("/join " + String(repeating: "r", count: 33), "error: invalid room name: must be 1–32 bytes, got 33"),
         ("/leave now", "error: usage: /leave"),
