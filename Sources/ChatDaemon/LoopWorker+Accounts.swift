@@ -50,6 +50,7 @@ extension LoopWorker {
         switch outcome {
         case .loggedIn(let account):
             session.name = account
+            if refuseServerBanned(conn, account: account) { return }
             var m = meta(conn)
             m["chat.account"] = "\(account)"
             logger.notice("logged in to account", metadata: m)

@@ -3,12 +3,6 @@ import EventLoop
 import Logging
 import Room
 
-extension Connection {
-    /// The account the user is logged in as; nil for a guest. Founders, persistent operators,
-    /// account bans and admins key on it.
-    var accountName: String? { nil }
-}
-
 /// Room moderation and server administration for framed and browser users (`ModerationCommand`):
 /// the same commands, answered with each protocol's notices and errors (`serverNotice`,
 /// `refuse`). IRC maps its own verbs onto the same hub calls (LoopWorker+IRCModeration.swift).
@@ -217,6 +211,14 @@ extension LoopWorker {
             logger.notice("connection closed: server ban", metadata: meta(conn, reason: "\(ban.mask)"))
             closeGracefully(conn, .kicked, error: ban.refusal, reason: "server ban", quit: "banned")
         }
+    }
+
+    /// At log-in: a server-banned account is closed with the ban's reason. True when it was.
+    func refuseServerBanned(_ conn: Connection, account: String) -> Bool {
+        guard let ban = hub.serverBans.match(account: account) else { return false }
+        logger.notice("connection closed: server ban", metadata: meta(conn, reason: "\(ban.mask)"))
+        closeGracefully(conn, .refused, error: ban.refusal, reason: "server ban", quit: "banned")
+        return true
     }
 
     func banned(_ conn: Connection, by ban: ServerBan) -> Bool {

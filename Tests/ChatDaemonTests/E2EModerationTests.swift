@@ -302,3 +302,80 @@ struct E2EModerationTests {
         d.expectHealthy()
     }
 }
+
+@Suite("E2E moderation with accounts")
+struct E2EModerationAccountTests {
+    static func daemon(_ dir: E2EHistoryStoreTests.StateDir) throws -> E2EDaemon {
+        try E2EDaemon {
+            $0.argon2MemoryKiB = 64
+            $0.argon2Iterations = 1
+            $0.historyStore = .sqlite
+            $0.stateDir = dir.path
+            $0.historyCommitMs = 10
+            $0.admins = ["Root"]
+        }
+    }
+
+    static func notice(_ c: E2EClient, _ match: (String) -> Bool) -> String? {
+        c.receiveUntil { $0.isNotice && match($0.text) }?.last?.text
+    }
+
+    static func register(_ port: Int, _ name: String, password: String = "correct horse") throws -> E2EClient {
+        let c = try E2EClient.login(port: port, name: name)
+        try c.send(frame: "/register \(password)")
+        guard notice(c, { $0.hasPrefix("registered and logged in as") }) != nil else { throw E2EError("\(name) not registered") }
+        return c
+    }
+
+    @Test("a registered creator founds the room and is its operator after a restart; guests are not; admins kill and ban accounts")
+    func founderAndAdmins() throws {
+        let dir = try E2EHistoryStoreTests.StateDir()
+        do {
+            let d = try Self.daemon(dir)
+            let alice = try Self.register(d.port, "alice")
+            try alice.send(frames: ["/join guild", "/mode +t"])
+            #expect(alice.receiveUntil(.notice("alice sets mode +t on #guild")) != nil)
+            let mallory = try Self.register(d.port, "mallory", password: "mallory pass")
+            try mallory.send(frame: "/join guild")
+            #expect(Self.notice(mallory) { $0.hasPrefix("you joined #guild") } != nil)
+            try mallory.send(frame: "/topic mine")
+            #expect(Self.notice(mallory) { $0.hasPrefix("error:") } == "error: you are not an operator of #guild")
+            // An operator by account stays one.
+            try alice.send(frame: "/op mallory")
+            #expect(alice.receiveUntil(.notice("alice sets mode +o mallory on #guild")) != nil)
+            try alice.send(frame: "/deop mallory")
+            #expect(alice.receiveUntil(.notice("alice sets mode -o mallory on #guild")) != nil)
+            #expect(d.stop() != nil)
+        }
+        let d = try Self.daemon(dir)
+        defer { d.stop() }
+        // A guest who is first into the founded room gets nothing.
+        let bob = try E2EClient.login(port: d.port, name: "bob")
+        try bob.send(frames: ["/join guild", "/mode +m"])
+        #expect(Self.notice(bob) { $0.hasPrefix("error:") } == "error: you are not an operator of #guild")
+        // The founder logs in, comes back, and is the operator again.
+        let alice = try E2EClient.login(port: d.port, name: "alice")
+        try alice.send(frame: "/login correct horse")
+        #expect(Self.notice(alice) { $0.hasPrefix("you are logged in") } != nil)
+        try alice.send(frames: ["/join guild", "/kick bob enough"])
+        #expect(bob.receiveUntil(.notice("alice kicked bob from #guild (enough)")) != nil)
+        // Admins: /kill, /gban of an account (refused at log-in); others may not.
+        try alice.send(frame: "/kill bob")
+        #expect(Self.notice(alice) { $0.hasPrefix("error:") } == "error: only server admins can do that (log in to an admin account)")
+        let root = try Self.register(d.port, "root", password: "root password")
+        try root.send(frame: "/kill bob spamming")
+        #expect(bob.receiveUntil { $0.text == "killed by root: spamming" } != nil)
+        #expect(bob.expectClosed())
+        try root.send(frame: "/gban ~a:mallory 1h spam account")
+        #expect(Self.notice(root) { $0.hasPrefix("server ban") } == "server ban ~a:mallory added for 1h")
+        let mallory = try E2EClient.login(port: d.port, name: "mallory")
+        try mallory.send(frame: "/login mallory pass")
+        #expect(mallory.receiveUntil { $0.text == "error: you are banned from this server: spam account" } != nil)
+        #expect(mallory.expectClosed())
+        try root.send(frame: "/gbans")
+        #expect(Self.notice(root) { $0.hasPrefix("~a:mallory") } == "~a:mallory (by root: spam account)")
+        // An admin is an operator everywhere, also in a room it did not found.
+        try root.send(frames: ["/join guild", "/mode +s"])
+        #expect(root.receiveUntil(.notice("root sets mode +s on #guild")) != nil)
+    }
+}
