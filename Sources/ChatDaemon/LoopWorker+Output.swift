@@ -130,9 +130,11 @@ extension LoopWorker {
         if conn.phase == .handshake, let failure = cause.handshakeFailure {
             stats.add(LoopStats.Slot.handshakeFailures(failure), 1)
         }
+        // The admission slot first: a client told of the leave (on another loop, at once) that
+        // reconnects must find it free (E2EBadInputTests.maxConns raced on a loaded machine).
+        if conn.admitted { hub.release(address: conn.address) }
         leaveAllRooms(conn, quitReason: shuttingDown ? nil : quit)
         if conn.phase == .active { hub.nicknames.release(conn.name, for: conn.id) }
-        if conn.admitted { hub.release(address: conn.address) }
         conn.phase = .closing
         conn.inbound = nil
         logger.info("connection closed", metadata: meta(conn, reason: reason))

@@ -53,8 +53,19 @@ public struct WriteQueue {
         @inlinable var count: Int { bytes.count &- start }
     }
     @usableFromInline var frames: ContiguousArray<Entry> = []
-    @usableFromInline var head = 0
-    @usableFromInline var headOffset = 0
+    /// The first unwritten frame and the bytes of it already written. Stored as UInt32 (a
+    /// queue is bounded by the slow-consumer limits, far below 4 G frames or bytes) so the
+    /// queue is 24 bytes: it is in every connection.
+    @usableFromInline var headIndex: UInt32 = 0
+    @usableFromInline var headWritten: UInt32 = 0
+    @inlinable var head: Int {
+        get { Int(headIndex) }
+        set { headIndex = UInt32(truncatingIfNeeded: newValue) }
+    }
+    @inlinable var headOffset: Int {
+        get { Int(headWritten) }
+        set { headWritten = UInt32(truncatingIfNeeded: newValue) }
+    }
     /// Bytes queued and not yet written: what the slow-consumer limits are measured against.
     public var pendingBytes: Int { _pending }
     @usableFromInline var _pending = 0

@@ -2,15 +2,25 @@
 /// that runs out of tokens is paused — the loop stops reading its socket and TCP flow control
 /// pushes back on the sender — never dropped.
 public struct TokenBucket: Sendable {
-    public var ratePerSecond: Double
-    public var burst: Double
+    /// Rate and burst are stored as Float (24 bits of precision: a rate or burst is a small
+    /// configured number): the bucket is in every connection, and 24 bytes beat 32.
+    public var ratePerSecond: Double {
+        get { Double(rate) }
+        set { rate = Float(newValue) }
+    }
+    public var burst: Double {
+        get { Double(burstSize) }
+        set { burstSize = Float(newValue) }
+    }
+    private var rate: Float
+    private var burstSize: Float
     private var tokens: Double
     private var updated: UInt64
 
     public init(ratePerSecond: Double, burst: Int, now: UInt64) {
-        self.ratePerSecond = ratePerSecond
-        self.burst = Double(max(1, burst))
-        tokens = self.burst
+        rate = Float(ratePerSecond)
+        burstSize = Float(max(1, burst))
+        tokens = Double(burstSize)
         updated = now
     }
 

@@ -281,4 +281,10 @@ python3 scripts/bench/report.py "$RESULTS" "$OUT" --quick "$QUICK" --micro "${BE
 if [[ $ONLY == "  " || $ONLY == *" tls-store "* ]]; then
     BIN=$BIN BENCH_WORK=$WORK BENCH_QUICK=$QUICK BENCH_PROCS=$PROCS scripts/bench/tls-store.sh "$OUT"
 fi
+# Issue 17: daemon RSS per idle connection for each protocol, and fan-out at shallow windows
+# (32 and 8 in flight) interleaved with redis-server: its own section of $OUT
+# (scripts/bench/idle-shallow.sh, about 3 minutes).
+if [[ $ONLY == "  " || $ONLY == *" idle-shallow "* ]]; then
+    BIN=$BIN BENCH_WORK=$WORK BENCH_QUICK=$QUICK BENCH_PROCS=$PROCS scripts/bench/idle-shallow.sh "$OUT"
+fi
 echo "bench: done; raw results in $RESULTS, latency distributions in $WORK/latency-*.hgrm"

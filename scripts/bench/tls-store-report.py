@@ -159,7 +159,7 @@ if ready:
       "bytes in 100 rooms; chatd is then started on it (`--history-store sqlite --state-dir …`) with `NOTIFY_SOCKET` "
       "pointing at a socket of the script, and the time from exec to READY=1 is measured "
       f"({len(ready[0]['ready_ms'])} start(s) per size, median shown). Start-up runs `PRAGMA quick_check` before READY=1 for "
-      "a file up to 32 MiB and in the background for a larger one, and reads no room until its first join.\n")
+      "a file up to 4 MiB and in the background for a larger one, and reads no room until its first join.\n")
     w("| messages | database | READY=1 ms (median) | each start ms | fill s |")
     w("|---:|---:|---:|---|---:|")
     for r in ready:
